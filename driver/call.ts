@@ -1,0 +1,410 @@
+import { createHash } from 'node:crypto';
+
+import {
+  decodeFrame,
+  encodeFrame,
+  FLAG_SPEECH_END,
+  FRAME_BYTES,
+  FRAME_MS,
+  PeriodicSchedule,
+  type CallDetailRecord,
+  type Clock,
+  type Link,
+  type SwitchToCaller,
+  type TimerHandle,
+  type WireMessage,
+} from '../core/index.js';
+import { decodeMulaw, MULAW_SILENCE, type Vad } from '../audio/index.js';
+import { ConversationMeter, type TurnMeasurement } from './meter.js';
+import type { CallRecord, TurnRecord } from './record.js';
+import type { Scenario } from './scenario.js';
+
+/** Prepared speech for one caller utterance. */
+export interface Utterance {
+  text: string;
+  mulaw: Uint8Array;
+  speechEndMs: number;
+}
+
+/** Everything decided about one call before it is dialled. */
+export interface CallPlan {
+  callId: string;
+  row: number;
+  repeat: number;
+  expectedResult: string;
+  utterances: Utterance[];
+  /** Pause before each utterance, after the answer or greeting ended. */
+  callerGapsMs: number[];
+  /** Offset of this call's 20 ms frame grid, 0 to 20 ms. */
+  framePhaseMs: number;
+}
+
+export interface CallContext {
+  clock: Clock;
+  /** Opens the caller leg to the switch. */
+  connect: () => Promise<Link>;
+  vad: Vad;
+  scenario: Scenario;
+  /** True when the agent is known to mark its answers (the built-in mock). */
+  contentKnown: boolean;
+  runStartedAt: number;
+  /** Longest a call may last before the driver hangs up. */
+  maxCallMs: number;
+  /** How long to wait for the switch's record after hanging up. */
+  cdrTimeoutMs: number;
+}
+
+/** Name of the mark an agent sends after saying `text`: `answer:` + 12 hex digits of SHA-256. */
+export function answerMarkName(text: string): string {
+  return `answer:${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
+}
+
+const SILENCE_FRAME = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE);
+
+/** Places one call and measures it; resolves with its record and never rejects. */
+export function runCall(context: CallContext, plan: CallPlan): Promise<CallRecord> {
+  return new CallSession(context, plan).run();
+}
+
+class CallSession {
+  private readonly dialedAt: number;
+  private link: Link | undefined;
+  private meter: ConversationMeter | undefined;
+  private schedule: PeriodicSchedule | undefined;
+  private guard: TimerHandle | undefined;
+  private answeredAt: number | null = null;
+  private startFailure: string | undefined;
+  private endReason: string | undefined;
+  private cdr: CallDetailRecord | null = null;
+  private readonly marks: Array<{ name: string; at_ms: number }> = [];
+  private pending: Uint8Array[] = [];
+  private flagIndex = -1;
+  private seq = 0;
+  private framesReceived = 0;
+  private readonly sendLags: number[] = [];
+  private readonly pcm = new Int16Array(FRAME_BYTES);
+  private error: string | undefined;
+  private resolveAnswer: ((outcome: 'answered' | 'failed') => void) | undefined;
+  private resolveEnd: (() => void) | undefined;
+  private resolveCdr: (() => void) | undefined;
+
+  constructor(private readonly context: CallContext, private readonly plan: CallPlan) {
+    this.dialedAt = context.clock.now();
+  }
+
+  async run(): Promise<CallRecord> {
+    try {
+      await this.connectAndDial();
+      if (this.answeredAt !== null && this.startFailure === undefined) await this.converse();
+    } catch (err) {
+      this.error = (err as Error).message;
+      this.endReason ??= 'error';
+      if (this.answeredAt === null) this.startFailure ??= 'driver_error';
+    } finally {
+      this.stopTimers();
+      await this.hangUp();
+    }
+    return this.buildRecord();
+  }
+
+  private async connectAndDial(): Promise<void> {
+    const { clock, scenario } = this.context;
+    try {
+      this.link = await this.context.connect();
+    } catch {
+      this.startFailure = 'switch_unreachable';
+      this.endReason = 'not_started';
+      return;
+    }
+    this.link.onMessage((message) => this.receive(message));
+    this.link.onClose(() => this.switchClosed());
+
+    const answered = new Promise<'answered' | 'failed'>((resolve) => (this.resolveAnswer = resolve));
+    const timer = clock.setTimer(() => this.resolveAnswer?.('failed'), scenario.setupTimeoutMs);
+    this.link.send(JSON.stringify({ event: 'dial', callId: this.plan.callId, number: scenario.number, parameters: { result: this.plan.expectedResult, callId: this.plan.callId } }));
+    const outcome = await answered;
+    clock.clearTimer(timer);
+    if (outcome === 'failed' && this.startFailure === undefined) {
+      this.startFailure = this.link.open ? 'setup_timeout' : 'switch_closed';
+      this.endReason = 'not_started';
+    }
+  }
+
+  private converse(): Promise<void> {
+    const { clock, scenario } = this.context;
+    const answeredAt = this.answeredAt!;
+    this.meter = new ConversationMeter(
+      { onsetFrames: 3, agentEndSilenceMs: scenario.agentEndSilenceMs, turnTimeoutMs: scenario.turnTimeoutMs, greetingTimeoutMs: scenario.greetingTimeoutMs, expectGreeting: scenario.expectGreeting },
+      answeredAt,
+    );
+    const ended = new Promise<void>((resolve) => (this.resolveEnd = resolve));
+    this.guard = clock.setTimer(() => this.end('max_call_time'), this.context.maxCallMs);
+    this.schedule = new PeriodicSchedule(clock, answeredAt + this.plan.framePhaseMs, FRAME_MS, (scheduled) => this.tick(scheduled));
+    return ended;
+  }
+
+  /** Runs every 20 ms on the call's frame grid: decides what the caller does, then sends one frame. */
+  private tick(scheduledMs: number): void {
+    const meter = this.meter!;
+    const now = this.context.clock.now();
+    meter.advance(now);
+    if (meter.failure !== null) {
+      this.startFailure = meter.failure;
+      this.end('no_greeting');
+      return;
+    }
+    if (meter.phase === 'ready' && this.pending.length === 0) {
+      if (meter.turns.length >= this.plan.utterances.length) {
+        this.end('completed');
+        return;
+      }
+      const gap = this.plan.callerGapsMs[meter.turns.length] ?? 0;
+      if (meter.readyAt !== null && scheduledMs >= meter.readyAt + gap) this.speak(scheduledMs);
+    }
+    this.sendFrame(scheduledMs, now);
+  }
+
+  private speak(t0: number): void {
+    const meter = this.meter!;
+    const utterance = this.plan.utterances[meter.turns.length]!;
+    const frames: Uint8Array[] = [];
+    for (let offset = 0; offset < utterance.mulaw.length; offset += FRAME_BYTES) frames.push(utterance.mulaw.subarray(offset, offset + FRAME_BYTES));
+    this.pending = frames;
+    // The frame that holds the end of speech: speechEndMs falls inside or at the end of it.
+    this.flagIndex = Math.max(0, Math.ceil(utterance.speechEndMs / FRAME_MS) - 1);
+    meter.startTurn(t0, utterance.speechEndMs);
+  }
+
+  private sendFrame(scheduledMs: number, now: number): void {
+    const frame = this.pending.shift();
+    const isFlagged = frame !== undefined && this.flagIndex === 0;
+    if (frame !== undefined) this.flagIndex--;
+    this.sendLags.push(now - scheduledMs);
+    this.link?.send(encodeFrame({ seq: this.seq++, sentAt: now, flags: isFlagged ? FLAG_SPEECH_END : 0, payload: padFrame(frame ?? SILENCE_FRAME) }));
+  }
+
+  private receive(message: WireMessage): void {
+    if (typeof message !== 'string') {
+      this.receiveAudio(message);
+      return;
+    }
+    let parsed: SwitchToCaller;
+    try {
+      parsed = JSON.parse(message) as SwitchToCaller;
+    } catch {
+      return;
+    }
+    this.receiveSignal(parsed);
+  }
+
+  private receiveAudio(message: Buffer): void {
+    const frame = decodeFrame(message);
+    if (frame === undefined || this.meter === undefined) return;
+    this.framesReceived++;
+    const now = this.context.clock.now();
+    decodeMulaw(frame.payload, this.pcm);
+    const audible = this.pcm.some((sample) => sample !== 0);
+    const voiced = audible && this.context.vad.isVoiced(this.pcm);
+    this.meter.frame(now, voiced, audible);
+  }
+
+  private receiveSignal(message: SwitchToCaller): void {
+    const now = this.context.clock.now();
+    switch (message.event) {
+      case 'answered':
+        this.answeredAt = now;
+        this.resolveAnswer?.('answered');
+        return;
+      case 'rejected':
+        this.startFailure = message.reason;
+        this.endReason = 'rejected';
+        this.resolveAnswer?.('failed');
+        return;
+      case 'mark':
+        this.marks.push({ name: message.name, at_ms: now - this.dialedAt });
+        return;
+      case 'hangup':
+        this.end(message.reason === 'agent_closed' ? 'agent_closed' : 'agent_hangup');
+        return;
+      case 'cdr':
+        this.cdr = message.record;
+        this.resolveCdr?.();
+        return;
+    }
+  }
+
+  private switchClosed(): void {
+    this.resolveAnswer?.('failed');
+    this.resolveCdr?.();
+    this.end('switch_closed');
+  }
+
+  private end(reason: string): void {
+    this.endReason ??= reason;
+    this.stopTimers();
+    this.resolveEnd?.();
+  }
+
+  private stopTimers(): void {
+    this.schedule?.stop();
+    this.context.clock.clearTimer(this.guard);
+  }
+
+  /** Hangs up (unless the other side did) and waits a bounded time for the switch's record. */
+  private async hangUp(): Promise<void> {
+    const link = this.link;
+    if (link === undefined) return;
+    if (link.open && this.cdr === null && this.endReason !== 'rejected') {
+      const arrived = new Promise<void>((resolve) => (this.resolveCdr = resolve));
+      if (this.endReason !== 'agent_hangup' && this.endReason !== 'agent_closed' && this.endReason !== 'rejected') {
+        link.send(JSON.stringify({ event: 'hangup' }));
+      }
+      const timer = this.context.clock.setTimer(() => this.resolveCdr?.(), this.context.cdrTimeoutMs);
+      await arrived;
+      this.context.clock.clearTimer(timer);
+    }
+    link.close();
+  }
+
+  private buildRecord(): CallRecord {
+    return buildCallRecord({
+      plan: this.plan,
+      context: this.context,
+      dialedAt: this.dialedAt,
+      endedAt: this.context.clock.now(),
+      answeredAt: this.answeredAt,
+      meter: this.meter,
+      startFailure: this.startFailure,
+      endReason: this.endReason ?? 'error',
+      marks: this.marks,
+      cdr: this.cdr,
+      framesSent: this.seq,
+      framesReceived: this.framesReceived,
+      sendLags: this.sendLags,
+      error: this.error,
+    });
+  }
+}
+
+function padFrame(frame: Uint8Array): Uint8Array {
+  if (frame.length === FRAME_BYTES) return frame;
+  const padded = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE);
+  padded.set(frame);
+  return padded;
+}
+
+interface RecordInputs {
+  plan: CallPlan;
+  context: CallContext;
+  dialedAt: number;
+  endedAt: number;
+  answeredAt: number | null;
+  meter: ConversationMeter | undefined;
+  startFailure: string | undefined;
+  endReason: string;
+  marks: Array<{ name: string; at_ms: number }>;
+  cdr: CallDetailRecord | null;
+  framesSent: number;
+  framesReceived: number;
+  sendLags: number[];
+  error: string | undefined;
+}
+
+/** Turns what one call measured into its `calls.jsonl` line. */
+export function buildCallRecord(inputs: RecordInputs): CallRecord {
+  const { plan, context, dialedAt, meter } = inputs;
+  const relative = (time: number | null) => (time === null ? null : round(time - dialedAt));
+  const turns = (meter?.turns ?? []).map((turn) => toTurnRecord(turn, plan, relative));
+  const content = contentCheck(inputs);
+  const averaged = averageLatency(meter?.turns ?? [], context.scenario.turnTimeoutMs);
+  const reasons = incompleteReasons(inputs, turns, content);
+
+  const record: CallRecord = {
+    call_id: plan.callId,
+    row: plan.row,
+    repeat: plan.repeat,
+    number: context.scenario.number,
+    result_completed: reasons.length === 0,
+    not_completed_because: reasons,
+    end_reason: inputs.endReason,
+    dialed_at_ms: round(dialedAt - context.runStartedAt),
+    duration_ms: round(inputs.endedAt - dialedAt),
+    setup_ms: inputs.answeredAt === null ? null : round(inputs.answeredAt - dialedAt),
+    time_to_greeting_ms: meter?.timeToGreetingMs === null || meter === undefined ? null : round(meter.timeToGreetingMs!),
+    avg_turn_taking_latency_ms: averaged === null ? null : round(averaged),
+    answered_turns: turns.filter((turn) => turn.latency_ms !== null).length,
+    total_turns: turns.length,
+    turns,
+    expected_result: plan.expectedResult,
+    content,
+    marks: inputs.marks,
+    frames_sent: inputs.framesSent,
+    frames_received: inputs.framesReceived,
+    send_lag_ms: lagSummary(inputs.sendLags),
+    switch: inputs.cdr,
+  };
+  if (inputs.startFailure !== undefined) record.start_failure = inputs.startFailure;
+  if (inputs.error !== undefined) record.error = inputs.error;
+  return record;
+}
+
+function toTurnRecord(turn: TurnMeasurement, plan: CallPlan, relative: (time: number | null) => number | null): TurnRecord {
+  const record: TurnRecord = {
+    turn: turn.turn,
+    text: plan.utterances[turn.turn - 1]?.text ?? '',
+    latency_ms: turn.latencyMs === null ? null : round(turn.latencyMs),
+    timed_out: turn.timedOut,
+    talk_over: turn.talkOver,
+    speech_start_ms: relative(turn.startedAt)!,
+    end_of_speech_ms: relative(turn.endOfSpeechAt)!,
+    onset_ms: relative(turn.onsetAt),
+    first_audio_ms: relative(turn.firstAudioAt),
+    answer_end_ms: relative(turn.answerEndAt),
+    fragments: turn.fragments,
+  };
+  if (turn.talkOverOffsetMs !== null) record.talk_over_offset_ms = round(turn.talkOverOffsetMs);
+  if (turn.lateAnswerMs !== null) record.late_answer_ms = round(turn.lateAnswerMs);
+  return record;
+}
+
+/**
+ * Mean turn-taking latency of one conversation: timed-out turns count as
+ * `turnTimeoutMs` (a censored value), talk-overs are left out.
+ */
+export function averageLatency(turns: TurnMeasurement[], turnTimeoutMs: number): number | null {
+  const values: number[] = [];
+  for (const turn of turns) {
+    if (turn.timedOut) values.push(turnTimeoutMs);
+    else if (turn.latencyMs !== null) values.push(turn.latencyMs);
+  }
+  return values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+function contentCheck(inputs: RecordInputs): CallRecord['content'] {
+  const expected = answerMarkName(inputs.plan.expectedResult);
+  if (inputs.marks.some((mark) => mark.name === expected)) return 'heard';
+  const agentMarksAnswers = inputs.marks.some((mark) => mark.name.startsWith('answer:'));
+  return inputs.context.contentKnown || agentMarksAnswers ? 'missing' : 'not_verified';
+}
+
+function incompleteReasons(inputs: RecordInputs, turns: TurnRecord[], content: CallRecord['content']): string[] {
+  if (inputs.startFailure !== undefined) return ['start_failure'];
+  const reasons: string[] = [];
+  if (turns.length < inputs.plan.utterances.length) reasons.push('turns_missing');
+  if (turns.some((turn) => turn.timed_out)) reasons.push('turn_timed_out');
+  if (turns.some((turn) => turn.talk_over)) reasons.push('talk_over');
+  if (turns.some((turn) => !turn.timed_out && !turn.talk_over && turn.latency_ms === null)) reasons.push('turn_unanswered');
+  if (inputs.endReason !== 'completed' && inputs.endReason !== 'agent_hangup') reasons.push(`ended_${inputs.endReason}`);
+  if (content === 'missing') reasons.push('result_not_heard');
+  return reasons;
+}
+
+function lagSummary(lags: number[]): { p50: number; max: number } {
+  if (lags.length === 0) return { p50: 0, max: 0 };
+  const sorted = [...lags].sort((a, b) => a - b);
+  return { p50: round(sorted[Math.floor((sorted.length - 1) / 2)]!), max: round(sorted[sorted.length - 1]!) };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

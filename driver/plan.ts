@@ -1,0 +1,60 @@
+import seedrandom from 'seedrandom';
+
+import type { AudioLibrary } from '../audio/index.js';
+import type { CallPlan, Utterance } from './call.js';
+import { GENERIC_FOLLOW_UPS } from './follow-ups.js';
+import type { Scenario, ScenarioRow } from './scenario.js';
+
+/** The calls of a run, in dial order, with the pause before each dial. */
+export interface RunPlan {
+  calls: CallPlan[];
+  /** dialGapsMs[i] is the wait before dialling calls[i]; dialGapsMs[0] is 0. */
+  dialGapsMs: number[];
+}
+
+/** What the caller says on each turn: the row's input, its follow-ups, then generic follow-ups in turn. */
+export function turnTexts(row: ScenarioRow, maxTurns: number): string[] {
+  const texts = [row.input, ...row.followUps].slice(0, maxTurns);
+  for (let i = 0; texts.length < maxTurns; i++) texts.push(GENERIC_FOLLOW_UPS[i % GENERIC_FOLLOW_UPS.length]!);
+  return texts;
+}
+
+/**
+ * Builds every call of the run: rows x repeats, repeat by repeat. Each call
+ * draws from its own seeded stream, keyed by the run seed and its call id,
+ * so its gaps and frame phase do not depend on the other calls.
+ */
+export function buildRunPlan(scenario: Scenario, audio: AudioLibrary): RunPlan {
+  const calls: CallPlan[] = [];
+  const width = String(scenario.rows.length * scenario.repeats).length;
+  for (let repeat = 1; repeat <= scenario.repeats; repeat++) {
+    scenario.rows.forEach((row, rowIndex) => {
+      const callId = `call-${String(calls.length + 1).padStart(Math.max(4, width), '0')}`;
+      calls.push(planCall(scenario, audio, row, rowIndex, repeat, callId));
+    });
+  }
+
+  const dialRandom = seedrandom(`${scenario.seed}:dials`);
+  const dialGapsMs = calls.map((_, index) => {
+    const jitter = scenario.dialJitter * (2 * dialRandom() - 1);
+    return index === 0 ? 0 : scenario.dialIntervalMs * (1 + jitter);
+  });
+  return { calls, dialGapsMs };
+}
+
+function planCall(scenario: Scenario, audio: AudioLibrary, row: ScenarioRow, rowIndex: number, repeat: number, callId: string): CallPlan {
+  const random = seedrandom(`${scenario.seed}:call:${callId}`);
+  const utterances: Utterance[] = turnTexts(row, scenario.maxTurns).map((text) => {
+    const clip = audio.get('caller', text);
+    return { text, mulaw: clip.mulaw, speechEndMs: clip.speechEndMs };
+  });
+  return {
+    callId,
+    row: rowIndex,
+    repeat,
+    expectedResult: row.result,
+    utterances,
+    callerGapsMs: utterances.map(() => scenario.callerGapMs * (0.5 + random())),
+    framePhaseMs: scenario.framePhaseMs * random(),
+  };
+}

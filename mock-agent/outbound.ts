@@ -1,0 +1,31 @@
+import type { MarkEvent, OutboundMediaEvent } from '../core/index.js';
+
+import type { MockConfig } from './config.js';
+import type { CallRandom } from './random.js';
+
+/**
+ * Splits `audio` into consecutive chunks whose sizes are drawn uniformly from
+ * [minChunkBytes, maxChunkBytes]. The last chunk holds what is left and may be
+ * shorter. Sizes ignore the 160-byte frame grid, as real agents' bursts do.
+ */
+export function splitBurst(audio: Uint8Array, random: CallRandom, sizes: Pick<MockConfig, 'minChunkBytes' | 'maxChunkBytes'>): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  while (offset < audio.length) {
+    const size = random.integer(sizes.minChunkBytes, sizes.maxChunkBytes);
+    chunks.push(audio.subarray(offset, offset + size));
+    offset += size;
+  }
+  return chunks;
+}
+
+export function mediaMessage(streamSid: string, audio: Uint8Array): string {
+  const payload = Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength).toString('base64');
+  const event: OutboundMediaEvent = { event: 'media', streamSid, media: { payload } };
+  return JSON.stringify(event);
+}
+
+export function markMessage(streamSid: string, name: string): string {
+  const event: MarkEvent = { event: 'mark', streamSid, mark: { name } };
+  return JSON.stringify(event);
+}

@@ -1,0 +1,68 @@
+import type { AddressInfo } from 'node:net';
+
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify from 'fastify';
+
+import { WebSocketLink } from '../core/index.js';
+
+import { createMockAgent, type MockAgent, type MockAgentOptions } from './agent.js';
+
+export interface MockAgentServerOptions extends MockAgentOptions {
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** TCP port; default 0, an ephemeral port chosen by the system. */
+  port?: number;
+}
+
+export interface MockAgentServer {
+  /** WebSocket URL of the media stream endpoint, such as `ws://127.0.0.1:PORT/media`. */
+  url: string;
+  port: number;
+  agent: MockAgent;
+  /** Ends every stream, then stops listening. */
+  close(): Promise<void>;
+}
+
+export const MOCK_SERVER_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 0, mediaPath: '/media' });
+
+/**
+ * Starts the mock agent behind fastify: WebSocket `/media` for Twilio Media
+ * Streams and `GET /health` returning `{ status: 'ok', activeCalls }`.
+ */
+export async function startMockAgentServer(options: MockAgentServerOptions): Promise<MockAgentServer> {
+  const { host = MOCK_SERVER_DEFAULTS.host, port = MOCK_SERVER_DEFAULTS.port, ...agentOptions } = options;
+  const agent = createMockAgent(agentOptions);
+  const logger = agentOptions.logger;
+
+  const app = Fastify({ logger: false });
+  await app.register(fastifyWebsocket);
+  app.get(MOCK_SERVER_DEFAULTS.mediaPath, { websocket: true }, (socket) => {
+    try {
+      agent.handleLink(new WebSocketLink(socket));
+    } catch (err) {
+      logger.error({ err }, 'failed to start a media stream; closing its socket');
+      socket.terminate();
+    }
+  });
+  app.get('/health', async () => ({ status: 'ok', activeCalls: agent.activeCalls }));
+
+  await app.listen({ host, port });
+  const bound = (app.server.address() as AddressInfo).port;
+  logger.info({ host, port: bound }, 'mock agent listening');
+
+  return {
+    url: `ws://${formatHost(host)}:${bound}${MOCK_SERVER_DEFAULTS.mediaPath}`,
+    port: bound,
+    agent,
+    async close() {
+      agent.close();
+      await app.close();
+      logger.info({ port: bound }, 'mock agent stopped');
+    },
+  };
+}
+
+/** Brackets an IPv6 literal for use in a URL. */
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,77 @@
+import type { WireMessage } from '../core/index.js';
+
+/** An agent message the switch acts on, or the kind of warning it raised. */
+export type AgentMessage =
+  | { kind: 'media'; audio: Buffer; warning?: string }
+  | { kind: 'mark'; name: string }
+  | { kind: 'clear' }
+  | { kind: 'ignored' }
+  | { kind: 'invalid'; warning: string };
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Parses one message from the agent leg. Invalid messages come back as a
+ * warning kind (`binary_frame`, `invalid_json`, `unknown_event`,
+ * `wrong_stream_sid`, `mark_without_name`, `invalid_base64`, ...) so the
+ * call can count them and go on.
+ */
+export function parseAgentMessage(message: WireMessage, streamSid: string): AgentMessage {
+  if (typeof message !== 'string') return invalid('binary_frame');
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return invalid('invalid_json');
+  }
+  if (!isObject(parsed)) return invalid('invalid_json');
+  if (typeof parsed['event'] !== 'string') return invalid('missing_event');
+  if (parsed['streamSid'] !== streamSid) return invalid('wrong_stream_sid');
+
+  switch (parsed['event']) {
+    case 'media':
+      return parseMedia(parsed);
+    case 'mark':
+      return parseMark(parsed);
+    case 'clear':
+      return { kind: 'clear' };
+    case 'dtmf':
+      return { kind: 'ignored' };
+    default:
+      return invalid('unknown_event');
+  }
+}
+
+function parseMedia(message: Record<string, unknown>): AgentMessage {
+  const media = message['media'];
+  if (!isObject(media) || typeof media['payload'] !== 'string') return invalid('missing_payload');
+
+  const payload = media['payload'];
+  if (payload.length % 4 !== 0 || !BASE64.test(payload)) return invalid('invalid_base64');
+
+  const audio = Buffer.from(payload, 'base64');
+  if (audio.length === 0) return invalid('empty_payload');
+  // Played as it is, as a carrier would play it, but a WAV header means the
+  // agent sent a file where raw mu-law was expected.
+  if (hasWavHeader(audio)) return { kind: 'media', audio, warning: 'wav_header_in_payload' };
+  return { kind: 'media', audio };
+}
+
+function parseMark(message: Record<string, unknown>): AgentMessage {
+  const mark = message['mark'];
+  if (!isObject(mark) || typeof mark['name'] !== 'string' || mark['name'] === '') return invalid('mark_without_name');
+  return { kind: 'mark', name: mark['name'] };
+}
+
+function hasWavHeader(audio: Buffer): boolean {
+  return audio.length >= 12 && audio.toString('latin1', 0, 4) === 'RIFF' && audio.toString('latin1', 8, 12) === 'WAVE';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function invalid(warning: string): AgentMessage {
+  return { kind: 'invalid', warning };
+}

@@ -1,0 +1,59 @@
+import websocket from '@fastify/websocket';
+import Fastify from 'fastify';
+
+import { dialWebSocket, WebSocketLink, type Clock, type Dialer, type Logger } from '../core/index.js';
+import { createSwitch, type Switch } from './switch.js';
+
+export interface SwitchServerOptions {
+  /** Interface to listen on; 127.0.0.1 unless set. */
+  host?: string;
+  /** TCP port; 0 picks a free one. */
+  port?: number;
+  clock: Clock;
+  dial?: Dialer;
+  routes: Record<string, string>;
+  logger: Logger;
+  seed?: string | number;
+  downlinkDelayMs?: number;
+  agentConnectTimeoutMs?: number;
+}
+
+export interface SwitchServer {
+  /** Caller-leg WebSocket URL, `ws://HOST:PORT/call`. */
+  url: string;
+  port: number;
+  core: Switch;
+  /** Ends every call, then closes the server and its sockets. */
+  close(): Promise<void>;
+}
+
+/** Serves the switch over WebSocket `/call`, with `GET /health`. */
+export async function startSwitchServer(options: SwitchServerOptions): Promise<SwitchServer> {
+  const { host = '127.0.0.1', port = 0, dial = dialWebSocket, logger, ...switchOptions } = options;
+  const core = createSwitch({ ...switchOptions, dial, logger });
+
+  const app = Fastify({ loggerInstance: logger.child({ component: 'switch-http' }) });
+  await app.register(websocket);
+  app.get('/call', { websocket: true }, (socket) => core.handleCallerLink(new WebSocketLink(socket)));
+  app.get('/health', async () => ({ status: 'ok', activeCalls: core.activeCalls }));
+
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+  logger.info({ host, port: boundPort }, 'switch listening');
+
+  return {
+    url: `ws://${formatHost(host)}:${boundPort}/call`,
+    port: boundPort,
+    core,
+    async close() {
+      await core.close();
+      await app.close();
+      logger.info({ port: boundPort }, 'switch stopped');
+    },
+  };
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
