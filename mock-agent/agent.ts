@@ -10,11 +10,11 @@ import { createThinkPipeline } from './stages.js';
 
 export interface MockAgentOptions {
   clock: Clock;
-  /** Prepared clips; must hold GREETING and every reply, checked at creation. */
+  /** Prepared clips. They must contain GREETING and every reply, checked at creation. */
   audio: AudioLibrary;
   vad: VadFactory;
   config?: MockConfigOverrides;
-  /** Run seed; each call's random stream is keyed by it and the call's callSid. */
+  /** Run seed. Each call's random stream is keyed by it and the call's callSid. */
   seed: string | number;
   logger: Logger;
   onTurn?: (record: TurnRecord) => void;
@@ -27,7 +27,7 @@ export interface MockAgent {
   /** Streams handled and not yet ended. */
   readonly activeCalls: number;
   readonly config: Readonly<MockConfig>;
-  /** Ends every stream and closes its link; links handled afterwards are closed at once. */
+  /** Ends every stream and closes its link. Links handled afterwards are closed at once. */
   close(): void;
 }
 
@@ -89,7 +89,7 @@ function requirePhraseAudio(audio: AudioLibrary): void {
   }
 }
 
-/** Calls the `onCallEnd` listener; its error is logged, because the stream has already ended. */
+/** Calls the `onCallEnd` listener and logs its error, because the stream has already ended. */
 function notifyCallEnd(options: MockAgentOptions, record: CallEndRecord): void {
   try {
     options.onCallEnd?.(record);

@@ -1,11 +1,11 @@
 import { UsageError, VoiceLoadError } from '../core/errors.js';
 
-/** A mock agent option with a value outside its allowed range. */
+/** Builds the error for a mock agent option that is unknown or out of range. */
 export function invalidMockOption(name: string, value: unknown, allowed: string): UsageError {
   return new UsageError('VL_MOCK_OPTION_INVALID', `invalid mock agent option ${name}: ${JSON.stringify(value)}`, `use ${allowed}`);
 }
 
-/** A phrase the mock must speak has no prepared clip in the audio library. */
+/** Builds the error for a mock phrase without a prepared clip in the audio library. */
 export function missingMockAudio(text: string, cause: unknown): VoiceLoadError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new VoiceLoadError('VL_MOCK_AUDIO_MISSING', `no prepared audio for mock agent phrase "${text}": ${reason}`, 'run `npm run prepare-audio` so that every scenario result and mock phrase has a clip');

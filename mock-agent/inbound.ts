@@ -77,7 +77,7 @@ function parseMark(fields: Fields): ParseResult {
   return valid({ event: 'mark', streamSid: fields['streamSid'], name: mark['name'] });
 }
 
-/** Keeps the string-valued entries; Twilio passes custom parameters as strings. */
+/** Keeps the string-valued entries, because Twilio passes custom parameters as strings. */
 function stringEntries(value: unknown): Record<string, string> {
   const entries: Record<string, string> = {};
   if (!isObject(value)) return entries;

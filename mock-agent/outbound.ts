@@ -5,7 +5,7 @@ import type { CallRandom } from './random.js';
 
 /**
  * Splits `audio` into consecutive chunks whose sizes are drawn uniformly from
- * [minChunkBytes, maxChunkBytes]. The last chunk holds what is left and may be
+ * [minChunkBytes, maxChunkBytes]. The last chunk contains the rest and may be
  * shorter. Sizes ignore the 160-byte frame grid, as real agents' bursts do.
  */
 export function splitBurst(audio: Uint8Array, random: CallRandom, sizes: Pick<MockConfig, 'minChunkBytes' | 'maxChunkBytes'>): Uint8Array[] {

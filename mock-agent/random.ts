@@ -24,7 +24,7 @@ export function createCallRandom(seed: string, callSid: string): CallRandom {
   };
 }
 
-/** Box-Muller transform; `1 - u1` lies in (0, 1], so the logarithm is finite. */
+/** Box-Muller transform. `1 - u1` lies in (0, 1], so the logarithm is finite. */
 function boxMuller(u1: number, u2: number): number {
   return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
 }

@@ -5,7 +5,7 @@ export interface TurnRecord {
   callSid: string;
   /** 1-based. */
   turn: number;
-  /** Inbound `media.chunk` of the last voiced frame before endpointing; null if none was voiced. */
+  /** Inbound `media.chunk` of the last voiced frame before endpointing, or null if no frame was voiced. */
   lastVoicedChunk: number | null;
   /** Arrival of the first unvoiced frame after the caller's speech. */
   endpointStartedAt: number;

@@ -8,9 +8,9 @@ import { WebSocketLink } from '../core/index.js';
 import { createMockAgent, type MockAgent, type MockAgentOptions } from './agent.js';
 
 export interface MockAgentServerOptions extends MockAgentOptions {
-  /** Interface to listen on; default 127.0.0.1. */
+  /** Interface to listen on, 127.0.0.1 by default. */
   host?: string;
-  /** TCP port; default 0, an ephemeral port chosen by the system. */
+  /** TCP port. The default 0 lets the system choose a free ephemeral port. */
   port?: number;
 }
 
@@ -40,7 +40,7 @@ export async function startMockAgentServer(options: MockAgentServerOptions): Pro
     try {
       agent.handleLink(new WebSocketLink(socket));
     } catch (err) {
-      logger.error({ err }, 'failed to start a media stream; closing its socket');
+      logger.error({ err }, 'media stream failed to start, so its socket is closed');
       socket.terminate();
     }
   });

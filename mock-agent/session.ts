@@ -34,10 +34,9 @@ interface StartedCall {
   vad: Vad;
   /** Every clip the call can speak, keyed by text, looked up at start so that no lookup falls in think time. */
   clips: Map<string, Clip>;
-  logger: Logger;
 }
 
-/** Where the caller's current turn stands when endpointing fires. */
+/** The caller turn that endpointing has just ended, with its timing. */
 interface EndpointedTurn {
   turn: number;
   lastVoicedChunk: number | null;
@@ -45,7 +44,7 @@ interface EndpointedTurn {
   endpointedAt: number;
 }
 
-/** Greeting mark name; answers use `answer:<hash>`. */
+/** Mark name sent after the greeting. Answers use `answer:<hash>`. */
 const GREETING_MARK = 'greeting';
 
 /**
@@ -69,12 +68,15 @@ export class MockSession {
   /** The agent counts as speaking until its last send time plus the clip's duration. */
   private speakingUntil = -Infinity;
   private readonly invalidMessages: Record<string, number> = {};
+  /** Bound to the callSid and streamSid from `start` on. */
+  private logger: Logger;
 
   constructor(
     private readonly link: Link,
     private readonly deps: SessionDependencies,
   ) {
     this.detector = new TurnDetector(deps.config.speechFramesToStart);
+    this.logger = deps.logger;
     link.onMessage((message) => this.guard(() => this.receive(message)));
     link.onClose(() => this.end('link_closed'));
   }
@@ -87,10 +89,6 @@ export class MockSession {
   close(): void {
     this.end('agent_closed');
     this.link.close(1001, 'mock agent shutting down');
-  }
-
-  private get logger(): Logger {
-    return this.call?.logger ?? this.deps.logger;
   }
 
   private receive(wire: WireMessage): void {
@@ -112,6 +110,7 @@ export class MockSession {
   private start(message: Extract<InboundMessage, { event: 'start' }>): void {
     if (this.call !== undefined) return this.countInvalid('duplicate_start');
 
+    this.logger = this.deps.logger.child({ callSid: message.callSid, streamSid: message.streamSid });
     const expectedResult = message.customParameters['result'];
     const clips = this.lookUpClips([GREETING, ...answerTexts(expectedResult)]);
     this.call = {
@@ -121,9 +120,8 @@ export class MockSession {
       random: createCallRandom(this.deps.seed, message.callSid),
       vad: this.deps.vad.create(),
       clips,
-      logger: this.deps.logger.child({ callSid: message.callSid, streamSid: message.streamSid }),
     };
-    this.call.logger.info('stream started');
+    this.logger.info('stream started');
 
     this.speak(clips.get(GREETING)!, GREETING_MARK);
   }
@@ -153,7 +151,7 @@ export class MockSession {
   }
 
   private receiveFrame(frame: Uint8Array, chunk: number, arrivedAt: number): void {
-    // The VAD sees every frame, busy or not, because it adapts to the line's noise.
+    // The VAD classifies every frame, busy or not, because it adapts to the line's noise.
     const voiced = this.call!.vad.isVoiced(decodeMulaw(frame, this.pcm));
 
     if (this.busy(arrivedAt)) {
@@ -202,7 +200,8 @@ export class MockSession {
 
   private async answer(turn: EndpointedTurn): Promise<void> {
     const call = this.call!;
-    const stageMs = await this.deps.pipeline.run({ callSid: call.callSid, turn: turn.turn, random: call.random });
+    const startAt = turn.endpointStartedAt + this.deps.config.endpointingMs;
+    const stageMs = await this.deps.pipeline.run({ callSid: call.callSid, turn: turn.turn, random: call.random, startAt });
     if (this.ended) return;
 
     const text = answerText(turn.turn, call.expectedResult);
@@ -214,7 +213,7 @@ export class MockSession {
     this.deps.onTurn({ callSid: call.callSid, ...turn, stageMs, answerSentAt, answerText: text, markName });
   }
 
-  /** Sends `clip` as media then a mark named `markName`; returns the send time. */
+  /** Sends `clip` as media, then a mark named `markName`, and returns the send time. */
   private speak(clip: Clip, markName: string): number {
     const call = this.call!;
     const sentAt = this.deps.clock.now();
@@ -231,7 +230,7 @@ export class MockSession {
   private countInvalid(reason: string): void {
     const firstOfStream = Object.keys(this.invalidMessages).length === 0;
     this.invalidMessages[reason] = (this.invalidMessages[reason] ?? 0) + 1;
-    if (firstOfStream) this.logger.warn({ reason }, 'ignored invalid message from switch; later ones are only counted');
+    if (firstOfStream) this.logger.warn({ reason }, 'ignored an invalid message from the switch, later ones are only counted');
   }
 
   /** Runs a handler so that its error ends this stream only. */
@@ -244,7 +243,7 @@ export class MockSession {
   }
 
   private fail(err: unknown): void {
-    this.logger.error({ err }, 'stream handler failed; closing the stream');
+    this.logger.error({ err }, 'stream handler failed, closing the stream');
     this.end('error');
     this.link.close(1011, 'mock agent error');
   }

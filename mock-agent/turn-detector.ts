@@ -1,4 +1,4 @@
-/** What one classified frame changed in the caller's turn. */
+/** Change in the caller's turn caused by one classified frame. */
 export type TurnSignal =
   /** Enough voiced frames in a row: the caller started speaking. */
   | 'speech_started'

@@ -160,7 +160,8 @@ function voiceFor(utterance: Utterance): VoiceSettings {
 async function prepareClip(utterance: Utterance, workDir: string, vadFactory: VadFactory): Promise<PreparedClip> {
   const settings = voiceFor(utterance);
   const synthesized = await synthesize(utterance.text, settings, workDir);
-  const mulaw = trimSilence(encodeMulaw(decodeWavToPcm8k(synthesized)), utterance);
+  let mulaw = trimSilence(encodeMulaw(decodeWavToPcm8k(synthesized)), utterance);
+  if (utterance.role === 'agent') mulaw = startAtVoicedOnset(mulaw, vadFactory);
 
   // Bounds and onset are measured on the decoded mu-law, which is what a call sends.
   const bounds = speechBounds(decodeMulaw(mulaw));
@@ -223,6 +224,24 @@ function trimSilence(mulaw: Uint8Array, utterance: Utterance): Uint8Array {
   const trimmed = new Uint8Array(frameCount * FRAME_BYTES).fill(MULAW_SILENCE);
   trimmed.set(mulaw.subarray(start, end));
   return trimmed;
+}
+
+/**
+ * Drops the frames before the VAD's voiced onset from an agent clip. The
+ * caller measures the agent's onset with the same VAD, so an answer that
+ * starts on a voiced frame puts the onset at the answer's first frame,
+ * whatever state the caller's detector is in after earlier speech.
+ */
+function startAtVoicedOnset(mulaw: Uint8Array, vadFactory: VadFactory): Uint8Array {
+  // Cutting frames changes what the detector saw first, so repeat until
+  // the onset is the first frame; a few rounds are enough in practice.
+  let clip = mulaw;
+  for (let round = 0; round < 5; round++) {
+    const onsetMs = voicedOnsetMs(classifyVoicedFrames(clip, vadFactory)) ?? 0;
+    if (onsetMs === 0) break;
+    clip = clip.slice(onsetMs * SAMPLES_PER_MS);
+  }
+  return clip;
 }
 
 /** Writes the WAV files and index.json, then deletes clip files no longer listed. */

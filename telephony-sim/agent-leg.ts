@@ -13,7 +13,7 @@ import type { CallIds } from './ids.js';
 /**
  * Sends one call's Twilio Media Streams messages to the agent. One
  * `sequenceNumber` counter spans every message after `connected` (which
- * has none), so `start` is "1"; `chunk` counts media messages from "1".
+ * has none), so `start` is "1". `chunk` counts media messages from "1".
  */
 export class AgentStream {
   private sequence = 0;
@@ -30,7 +30,7 @@ export class AgentStream {
     return this.startedAt !== undefined;
   }
 
-  /** Sends `connected` then `start`; the stream's timestamps count from here. */
+  /** Sends `connected` then `start`. Media timestamps count from this moment. */
   start(customParameters: Record<string, string>): void {
     this.send({ event: 'connected', protocol: 'Call', version: '1.0.0' });
     this.startedAt = this.clock.now();

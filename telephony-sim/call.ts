@@ -22,7 +22,7 @@ import { PlayoutBuffer } from './playout.js';
 
 type CallState = 'awaiting_dial' | 'connecting' | 'active' | 'ended';
 
-/** What a call needs from the switch that owns it. */
+/** Dependencies a call takes from the switch that owns it. */
 export interface CallEnvironment {
   options: ResolvedSwitchOptions;
   createIds: (callId: string) => CallIds;
@@ -124,7 +124,7 @@ export class Call {
   private connectAgent(url: string): void {
     this.state = 'connecting';
     const { clock, dial, agentConnectTimeoutMs } = this.env.options;
-    const timeout = new VoiceLoadError('VL_AGENT_TIMEOUT', `agent at ${url} did not accept the call within ${agentConnectTimeoutMs} ms`);
+    const timeout = new VoiceLoadError('VL_AGENT_TIMEOUT', `connecting to the agent at ${url} timed out after ${agentConnectTimeoutMs} ms`);
     this.connectTimer = clock.setTimer(() => this.guard(() => this.agentUnreachable(timeout)), agentConnectTimeoutMs);
 
     dial(url).then(
@@ -162,6 +162,7 @@ export class Call {
     this.recorder.record.setup_ms = answeredAt - this.dialReceivedAt;
     this.state = 'active';
     this.sendCaller({ event: 'answered', callId: this.dial!.callId });
+    // TODO: offset the grid by a seeded per-call phase so calls answered together do not share ticks.
     this.schedule = new PeriodicSchedule(clock, answeredAt, FRAME_MS, () => this.guard(() => this.playFrame()));
   }
 
@@ -170,7 +171,7 @@ export class Call {
     this.end('rejected');
   }
 
-  /** Forwards a caller frame to the agent at once; frames before the answer are dropped. */
+  /** Forwards a caller frame to the agent at once, or drops it if the call is not answered yet. */
   private handleCallerFrame(buffer: Buffer): void {
     const frame = decodeFrame(buffer);
     if (frame === undefined) {

@@ -1,6 +1,6 @@
 import type { CallDetailRecord, TurnBreakdown } from '../core/index.js';
 
-/** How a call ended, as written to the call detail record. */
+/** Reason a call ended, as written to the record's `end_reason`. */
 export type EndReason =
   | 'caller_hangup'
   | 'caller_closed'
@@ -23,8 +23,9 @@ interface AwaitingPlayout {
 
 /**
  * Counters and per-turn latency breakdown of one call. A turn opens at the
- * caller frame flagged as the end of speech; the agent's first media after
- * it and that media's first frame sent to the caller close its components.
+ * caller frame flagged as the end of speech. The agent's first media after
+ * it completes agent_response_ms, and that media's first frame sent to the
+ * caller completes playout_wait_ms and downlink_ms.
  */
 export class CallRecorder {
   readonly record: CallDetailRecord;
@@ -78,7 +79,7 @@ export class CallRecorder {
     this.awaitingResponse = { turn, forwardedAt };
   }
 
-  /** Records agent media; the first after a flagged frame is the turn's answer. */
+  /** Records agent media. The first media after a flagged frame starts the turn's response. */
   agentMedia(receivedAt: number, bytes: number, offset: number): void {
     this.record.agent_media_messages++;
     this.record.agent_media_bytes += bytes;
@@ -101,7 +102,7 @@ export class CallRecorder {
     this.awaitingPlayout = undefined;
   }
 
-  /** Forgets an answer whose first audio a `clear` flushed before it was played. */
+  /** Forgets a response whose first audio a `clear` flushed before it was played. */
   cleared(playedOffset: number): void {
     if (this.awaitingPlayout !== undefined && this.awaitingPlayout.offset < playedOffset) {
       this.awaitingPlayout = undefined;

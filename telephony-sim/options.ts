@@ -4,7 +4,7 @@ import { UsageError, type Clock, type Dialer, type Logger } from '../core/index.
 export const SWITCH_DEFAULTS = Object.freeze({
   /** Modelled network delay from the switch to the caller, recorded per turn. */
   downlinkDelayMs: 0,
-  /** Longest wait for the agent's WebSocket to open before the call is rejected. */
+  /** Maximum wait for the agent's WebSocket to open before the call is rejected. */
   agentConnectTimeoutMs: 10_000,
 });
 
@@ -21,7 +21,7 @@ export interface SwitchOptions {
   agentConnectTimeoutMs?: number;
 }
 
-/** Options after defaults are filled in; the caller's object is left untouched. */
+/** Options with defaults filled in, in a new object that leaves the caller's untouched. */
 export interface ResolvedSwitchOptions {
   clock: Clock;
   dial: Dialer;

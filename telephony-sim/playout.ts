@@ -3,7 +3,7 @@ import { FRAME_BYTES } from '../core/index.js';
 
 /** One frame taken from the buffer for sending to the caller. */
 export interface PlayoutFrame {
-  /** Exactly FRAME_BYTES; silence fills whatever the agent's audio did not. */
+  /** Exactly FRAME_BYTES, with silence after the agent's audio when it ran short. */
   payload: Buffer;
   /** Stream offset of the first agent byte in the frame. */
   startOffset: number;

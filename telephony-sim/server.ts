@@ -5,9 +5,9 @@ import { dialWebSocket, WebSocketLink, type Clock, type Dialer, type Logger } fr
 import { createSwitch, type Switch } from './switch.js';
 
 export interface SwitchServerOptions {
-  /** Interface to listen on; 127.0.0.1 unless set. */
+  /** Interface to listen on, 127.0.0.1 by default. */
   host?: string;
-  /** TCP port; 0 picks a free one. */
+  /** TCP port, where 0 (the default) picks a free one. */
   port?: number;
   clock: Clock;
   dial?: Dialer;

@@ -5,7 +5,7 @@ import { resolveSwitchOptions, validateSwitchOptions, type SwitchOptions } from 
 
 /** The telephony switch core: transport-free, driven only by links and the clock. */
 export interface Switch {
-  /** Takes a new caller-leg connection; its first text message must be `dial`. */
+  /** Takes a new caller-leg connection, whose first text message must be `dial`. */
   handleCallerLink(link: Link): void;
   /** Calls whose caller link was taken and that have not ended yet. */
   readonly activeCalls: number;
@@ -25,6 +25,7 @@ export function createSwitch(options: SwitchOptions): Switch {
   return {
     handleCallerLink(link: Link): void {
       if (closed || !link.open) {
+        resolved.logger.warn({ switchClosed: closed, linkOpen: link.open }, 'caller link not accepted');
         link.close(1001, 'switch closed');
         return;
       }

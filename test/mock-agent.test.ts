@@ -28,6 +28,7 @@ import { TurnDetector } from '../mock-agent/turn-detector.js';
 interface SupportRow {
   input: string;
   result: string;
+  followUps: string[];
 }
 
 /** Stage latencies without spread: stt + llm + tts = 620 ms on every turn. */
@@ -39,7 +40,7 @@ const FIXED_THINK_MS = 150 + 350 + 120;
 /** Allowed lateness of a real timer or a localhost message, in ms. */
 const TIMER_TOLERANCE_MS = 15;
 /**
- * How early a Node timer may fire against `performance.now()`, in ms: libuv
+ * How early a Node timer may fire against `RealClock.now()`, in ms, because libuv
  * counts timers in whole ms from the start of its loop iteration.
  */
 const TIMER_EARLY_MS = 1;
@@ -48,6 +49,12 @@ const TIMER_EARLY_MS = 1;
 const CALLER_GAP_MS = 400;
 /** Caller silence sent after the utterance, enough for endpointing, thinking and the answer burst. */
 const TRAILING_SILENCE_MS = 3000;
+/**
+ * Caller silence between two utterances: endpointing (500 ms), the slowest
+ * think time three sigmas out (about 1500 ms) and the longest answer clip
+ * (about 4600 ms), with room to spare.
+ */
+const BETWEEN_TURNS_SILENCE_MS = 7500;
 
 const supportRow = (async () => {
   const scenario = parse(await readFile(new URL('../scenarios/support.yaml', import.meta.url), 'utf8')) as { rows: SupportRow[] };
@@ -79,10 +86,10 @@ class Inbox {
     });
   }
 
-  /** Resolves once `condition` holds; rejects after `timeoutMs` with `what` in the message. */
-  waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  /** Resolves once `condition` holds, or rejects after `timeoutMs` with `description` in the message. */
+  waitUntil(condition: () => boolean, timeoutMs: number, description: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimer(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+      const timer = this.clock.setTimer(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${description}`)), timeoutMs);
       const check = () => {
         if (!condition()) return;
         this.clock.clearTimer(timer);
@@ -103,10 +110,10 @@ class Inbox {
   }
 }
 
-/** Resolves with `promise`, or rejects after `timeoutMs` with `what` in the message. */
-function within<T>(clock: Clock, promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+/** Resolves with `promise`, or rejects after `timeoutMs` with `description` in the message. */
+function within<T>(clock: Clock, promise: Promise<T>, timeoutMs: number, description: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = clock.setTimer(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+    const timer = clock.setTimer(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${description}`)), timeoutMs);
     promise.then(
       (value) => {
         clock.clearTimer(timer);
@@ -171,7 +178,7 @@ function mediaMessage(streamSid: string, index: number, frame: Uint8Array): stri
   });
 }
 
-/** Sends `frames` on a 20 ms grid as a switch does, starting at `startMs`; stops after the last one. */
+/** Sends `frames` on a 20 ms grid as a switch does, starting at `startMs`, and stops after the last one. */
 function playFrames(link: Link, clock: Clock, streamSid: string, frames: Uint8Array[], startMs: number): PeriodicSchedule {
   const schedule: PeriodicSchedule = new PeriodicSchedule(clock, startMs, FRAME_MS, (_, index) => {
     const frame = frames[index];
@@ -263,6 +270,36 @@ t.test('one call greets then answers the caller', async (t) => {
   t.equal(end.turns, 1, 'end record counts the answered turn');
   t.same(end.invalidMessages, {}, 'no message was invalid');
   t.equal(server.agent.activeCalls, 0, 'no call stays active');
+});
+
+t.test('second turn answers with a reply', async (t) => {
+  const { clock, audio, server, turns } = await build(t);
+  const row = await supportRow;
+  const greeting = audio.get('agent', GREETING);
+  const first = audio.get('caller', row.input);
+  const second = audio.get('caller', row.followUps[0]!);
+
+  const link = await dialWebSocket(server.url);
+  t.teardown(() => link.close());
+  const inbox = new Inbox(link, clock);
+
+  const framesBeforeSecond = [...silenceFrames(greeting.durationMs + CALLER_GAP_MS), ...framesOf(first.mulaw), ...silenceFrames(BETWEEN_TURNS_SILENCE_MS)];
+  const frames = [...framesBeforeSecond, ...framesOf(second.mulaw), ...silenceFrames(TRAILING_SILENCE_MS)];
+  link.send(startMessage('MZ5', 'CA5', { result: row.result }));
+  const startMs = clock.now();
+  const schedule = playFrames(link, clock, 'MZ5', frames, startMs);
+  t.teardown(() => schedule.stop());
+
+  const replyMark = `answer:${sha256Prefix(REPLIES[0]!)}`;
+  await inbox.waitUntil(() => inbox.indexOfMark(replyMark) >= 0, frames.length * FRAME_MS + 2000, `mark ${replyMark}`);
+  const secondSpeechEndAt = startMs + framesBeforeSecond.length * FRAME_MS + second.speechEndMs;
+
+  t.equal(turns.length, 2, 'two turns recorded');
+  t.equal(turns[1]?.turn, 2, 'second turn is numbered 2');
+  t.equal(turns[1]?.answerText, REPLIES[0], 'second answer is the first reply');
+  t.ok(inbox.indexOfMark(replyMark) > inbox.indexOfMark(`answer:${sha256Prefix(row.result)}`), 'reply mark follows the result mark');
+  t.ok(turns[1]!.endpointStartedAt > secondSpeechEndAt, 'second endpointing starts after the follow-up ends');
+  for (const turn of turns) t.comment(`turn ${turn.turn}: stt ${turn.stageMs.stt.toFixed(1)} ms, llm ${turn.stageMs.llm.toFixed(1)} ms, tts ${turn.stageMs.tts.toFixed(1)} ms`);
 });
 
 t.test('health reports active calls', async (t) => {
