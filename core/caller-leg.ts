@@ -124,7 +124,7 @@ export interface CallDetailRecord {
   agent_url: string | null;
   /** Dial received to answered sent, ms. */
   setup_ms: number | null;
-  /** `caller_hangup`, `agent_hangup`, `agent_closed`, `rejected`, `caller_closed`. */
+  /** `caller_hangup`, `caller_closed`, `agent_closed`, `rejected`, `switch_closed` or `internal_error`. */
   end_reason: string;
   frames_from_caller: number;
   frames_to_agent: number;
