@@ -1,6 +1,6 @@
 import type { RunProgress } from '../driver/index.js';
 
-/** One status line: calls done of total, active, failed, and the current p50 of conversation latency. */
+/** Formats one status line: calls done of total, active, failed, and the current p50 of conversation latency. */
 export function formatProgress(progress: RunProgress, p50Ms: number | null): string {
   const p50 = p50Ms === null ? '-' : `${Math.round(p50Ms)} ms`;
   return `calls ${progress.done}/${progress.total} done, ${progress.active} active, ${progress.failed} not completed, p50 ${p50}`;

@@ -21,7 +21,7 @@ export interface RunCommandOptions {
   clock?: Clock;
 }
 
-/** Where the command writes: the CLI passes the process streams, tests capture them. */
+/** Output streams of a command: the CLI passes the process streams, tests capture them. */
 export interface Output {
   out(text: string): void;
   err(text: string): void;
@@ -35,7 +35,7 @@ export interface RunOutcome {
   records: CallRecord[];
 }
 
-/** The bundled demo scenario. */
+/** Returns the path of the bundled demo scenario. */
 export function defaultScenarioPath(): string {
   return join(findPackageRoot(), 'scenarios', 'support.yaml');
 }

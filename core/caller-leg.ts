@@ -98,9 +98,9 @@ export type SwitchToCaller = AnsweredMessage | RejectedMessage | MarkPlayedMessa
 
 /**
  * What the switch saw of one caller turn, measured from the caller frame
- * flagged FLAG_SPEECH_END. All in ms; in a call without network delay the
- * four components add up to the caller's turn-taking latency apart from
- * where, inside its frames, the speech ended and the reply began.
+ * flagged FLAG_SPEECH_END, in ms. Without network delay the four components
+ * add up to the caller's turn-taking latency, apart from where the speech
+ * ended inside its last frame and where the reply began inside its first.
  */
 export interface TurnBreakdown {
   turn: number;
