@@ -1,2 +1,3 @@
 export * from './summary.js';
 export * from './table.js';
+export * from './generator.js';

@@ -1,6 +1,10 @@
 import { mean, quantileSorted } from 'simple-statistics';
 
 import type { CallRecord } from '../driver/index.js';
+import type { GeneratorHealth } from './generator.js';
+
+/** Generator health on a virtual clock, where the generator's timing is not measured. */
+export const VIRTUAL_GENERATOR = 'n/a (virtual)';
 
 /** Percentiles reported everywhere, as fractions for simple-statistics. */
 const PERCENTILES = Object.freeze({ p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 });
@@ -44,6 +48,8 @@ export interface Summary {
   turns: { total: number; answered: number; timed_out: number; talk_over: number; late_answers: number; fragments: number };
   content: Record<CallRecord['content'], number>;
   turn_timeout_ms: number;
+  /** Whether the load generator kept its schedule; an invalid live run's figures are suspect. */
+  generator: GeneratorHealth | typeof VIRTUAL_GENERATOR | null;
 }
 
 interface Sample {
@@ -52,7 +58,7 @@ interface Sample {
 }
 
 /** Aggregates call records into the run summary written as `summary.json`. */
-export function summarize(records: CallRecord[], turnTimeoutMs: number): Summary {
+export function summarize(records: CallRecord[], turnTimeoutMs: number, generator: Summary['generator'] = null): Summary {
   const started = records.filter((record) => record.start_failure === undefined);
   const completed = records.filter((record) => record.result_completed).length;
   const turns = started.flatMap((record) => record.turns);
@@ -77,6 +83,7 @@ export function summarize(records: CallRecord[], turnTimeoutMs: number): Summary
     },
     content: { heard: 0, missing: 0, not_verified: 0, ...countBy(started.map((record) => record.content)) },
     turn_timeout_ms: turnTimeoutMs,
+    generator,
   };
 }
 

@@ -17,6 +17,7 @@ export function formatSummaryTable(summary: Summary): string {
   lines.push(`expected result heard: ${summary.content.heard}, missing ${summary.content.missing}, not verified ${summary.content.not_verified}`);
   lines.push(`start failures: ${formatCounts(summary.start_failures)}`);
   lines.push(`not completed because: ${formatCounts(summary.not_completed_because)}`);
+  lines.push(formatGenerator(summary.generator));
   return lines.join('\n');
 }
 
@@ -37,6 +38,14 @@ function distributionRow(label: string, stats: Summary['setup_ms']): string[] {
 function alignColumns(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+}
+
+function formatGenerator(generator: Summary['generator']): string {
+  if (generator === null) return 'load generator: not measured';
+  if (typeof generator === 'string') return `load generator: ${generator}`;
+  const figures = `send lag p99 ${generator.send_lag_ms.p99 ?? '-'} ms, receive lag p99 ${generator.receive_lag_ms.p99 ?? '-'} ms, frames sent ${generator.frames_sent_ratio ?? '-'}, event loop delay p99 ${generator.event_loop_delay_ms.p99 ?? '-'} ms`;
+  if (generator.valid) return `load generator: valid (${figures})`;
+  return `load generator: INVALID RUN, the figures are not trustworthy: ${generator.reasons.join('; ')} (${figures})`;
 }
 
 function formatCounts(counts: Record<string, number>): string {

@@ -4,3 +4,5 @@ export * from './errors.js';
 export * from './logging.js';
 export * from './caller-leg.js';
 export * from './twilio.js';
+export * from './histogram.js';
+export * from './event-loop.js';

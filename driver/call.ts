@@ -52,6 +52,18 @@ export interface CallContext {
   maxCallMs: number;
   /** How long to wait for the switch's record after hanging up. */
   cdrTimeoutMs: number;
+  /** Receives the call's generator measurements when it ends. */
+  generator?: GeneratorSink;
+}
+
+/** Collects the load generator's own timing across calls. */
+export interface GeneratorSink {
+  /** Actual minus scheduled send time of one caller frame, ms. */
+  sendLag(lagMs: number): void;
+  /** Arrival minus header send time of one switch frame, less the call's smallest such value, ms. */
+  receiveLag(lagMs: number): void;
+  /** Frames the call sent and the frames its schedule called for. */
+  frames(sent: number, expected: number): void;
 }
 
 /** Name of the mark an agent sends after saying `text`: `answer:` + 12 hex digits of SHA-256. */
@@ -82,6 +94,9 @@ class CallSession {
   private seq = 0;
   private framesReceived = 0;
   private readonly sendLags: number[] = [];
+  private readonly transitTimes: number[] = [];
+  private scheduleStartedAt: number | null = null;
+  private scheduleStoppedAt: number | null = null;
   private readonly pcm = new Int16Array(FRAME_BYTES);
   private error: string | undefined;
   private resolveAnswer: ((outcome: 'answered' | 'failed') => void) | undefined;
@@ -139,7 +154,8 @@ class CallSession {
     );
     const ended = new Promise<void>((resolve) => (this.resolveEnd = resolve));
     this.guard = clock.setTimer(() => this.end('max_call_time'), this.context.maxCallMs);
-    this.schedule = new PeriodicSchedule(clock, answeredAt + this.plan.framePhaseMs, FRAME_MS, (scheduled) => this.tick(scheduled));
+    this.scheduleStartedAt = answeredAt + this.plan.framePhaseMs;
+    this.schedule = new PeriodicSchedule(clock, this.scheduleStartedAt, FRAME_MS, (scheduled) => this.tick(scheduled));
     return ended;
   }
 
@@ -202,6 +218,7 @@ class CallSession {
     if (frame === undefined || this.meter === undefined) return;
     this.framesReceived++;
     const now = this.context.clock.now();
+    this.transitTimes.push(now - frame.sentAt);
     decodeMulaw(frame.payload, this.pcm);
     const audible = this.pcm.some((sample) => sample !== 0);
     const voiced = audible && this.context.vad.isVoiced(this.pcm);
@@ -246,6 +263,7 @@ class CallSession {
   }
 
   private stopTimers(): void {
+    if (this.schedule !== undefined && this.scheduleStoppedAt === null) this.scheduleStoppedAt = this.context.clock.now();
     this.schedule?.stop();
     this.context.clock.clearTimer(this.guard);
   }
@@ -266,7 +284,31 @@ class CallSession {
     link.close();
   }
 
+  /** Frames the schedule called for between its start and its stop. */
+  private framesExpected(): number {
+    if (this.scheduleStartedAt === null || this.scheduleStoppedAt === null) return this.seq;
+    return Math.max(0, Math.floor((this.scheduleStoppedAt - this.scheduleStartedAt) / FRAME_MS) + 1);
+  }
+
+  /** Receive lag of each frame against the call's fastest frame, so clock offsets between threads cancel out. */
+  private receiveLags(): number[] {
+    let fastest = Infinity;
+    for (const transit of this.transitTimes) fastest = Math.min(fastest, transit);
+    return this.transitTimes.map((transit) => transit - fastest);
+  }
+
+  private reportGenerator(receiveLags: number[], framesExpected: number): void {
+    const sink = this.context.generator;
+    if (sink === undefined) return;
+    for (const lag of this.sendLags) sink.sendLag(lag);
+    for (const lag of receiveLags) sink.receiveLag(lag);
+    sink.frames(this.seq, framesExpected);
+  }
+
   private buildRecord(): CallRecord {
+    const receiveLags = this.receiveLags();
+    const framesExpected = this.framesExpected();
+    this.reportGenerator(receiveLags, framesExpected);
     return buildCallRecord({
       plan: this.plan,
       context: this.context,
@@ -281,6 +323,8 @@ class CallSession {
       framesSent: this.seq,
       framesReceived: this.framesReceived,
       sendLags: this.sendLags,
+      receiveLags,
+      framesExpected,
       error: this.error,
     });
   }
@@ -295,7 +339,7 @@ function padFrame(frame: Uint8Array): Uint8Array {
 
 interface RecordInputs {
   plan: CallPlan;
-  context: CallContext;
+  context: Pick<CallContext, 'scenario' | 'contentKnown' | 'runStartedAt'>;
   dialedAt: number;
   endedAt: number;
   answeredAt: number | null;
@@ -307,7 +351,31 @@ interface RecordInputs {
   framesSent: number;
   framesReceived: number;
   sendLags: number[];
+  receiveLags: number[];
+  framesExpected: number;
   error: string | undefined;
+}
+
+/** Builds the record of a call that was never dialled, such as one over the driver's cap. */
+export function notStartedRecord(context: Pick<CallContext, 'scenario' | 'contentKnown' | 'runStartedAt'>, plan: CallPlan, dueAt: number, reason: string): CallRecord {
+  return buildCallRecord({
+    plan,
+    context,
+    dialedAt: dueAt,
+    endedAt: dueAt,
+    answeredAt: null,
+    meter: undefined,
+    startFailure: reason,
+    endReason: 'not_started',
+    marks: [],
+    cdr: null,
+    framesSent: 0,
+    framesReceived: 0,
+    sendLags: [],
+    receiveLags: [],
+    framesExpected: 0,
+    error: undefined,
+  });
 }
 
 /** Turns what one call measured into its `calls.jsonl` line. */
@@ -339,8 +407,10 @@ export function buildCallRecord(inputs: RecordInputs): CallRecord {
     content,
     marks: inputs.marks,
     frames_sent: inputs.framesSent,
+    frames_expected: inputs.framesExpected,
     frames_received: inputs.framesReceived,
     send_lag_ms: lagSummary(inputs.sendLags),
+    receive_lag_ms: lagSummary(inputs.receiveLags),
     switch: inputs.cdr,
   };
   if (inputs.startFailure !== undefined) record.start_failure = inputs.startFailure;

@@ -43,10 +43,16 @@ export interface CallRecord {
   content: 'heard' | 'missing' | 'not_verified';
   marks: Array<{ name: string; at_ms: number }>;
   frames_sent: number;
+  /** Frames the 20 ms schedule called for while it ran. */
+  frames_expected: number;
   frames_received: number;
   /** Actual minus scheduled send time of each frame: p50 and max, ms. */
   send_lag_ms: { p50: number; max: number };
+  /** Arrival minus header send time of each switch frame, less the call's smallest: p50 and max, ms. */
+  receive_lag_ms: { p50: number; max: number };
   switch: CallDetailRecord | null;
+  /** Times the call was dialled again after a CPS or channel rejection. */
+  redials?: number;
   /** Message of an unexpected driver error that ended the call. */
   error?: string;
 }

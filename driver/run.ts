@@ -2,9 +2,11 @@ import { EventEmitter } from 'node:events';
 
 import pLimit from 'p-limit';
 
-import type { Clock, Link } from '../core/index.js';
+import { startEventLoopMonitor, type Clock, type Link } from '../core/index.js';
 import type { AudioLibrary, VadFactory } from '../audio/index.js';
-import { runCall, type CallPlan } from './call.js';
+import { notStartedRecord, runCall, type CallContext, type CallPlan } from './call.js';
+import { GeneratorMeter, type GeneratorStats } from './generator.js';
+import { arrivalTimesMs, pacedByRate, REDIALLABLE_FAILURES } from './pacing.js';
 import { buildRunPlan } from './plan.js';
 import type { CallRecord } from './record.js';
 import type { Scenario } from './scenario.js';
@@ -38,13 +40,24 @@ export interface RunProgress {
   failed: number;
 }
 
+export interface RunResult {
+  records: CallRecord[];
+  /** Null on a virtual clock, where the generator's timing is not measured. */
+  generator: GeneratorStats | null;
+}
+
 /**
  * A run of many calls. Emits `call-start` (CallPlan) and `call-end`
- * (CallRecord); `start()` resolves with every record once all calls ended.
+ * (CallRecord); `start()` resolves once every call has ended.
  */
 export class LoadRun extends EventEmitter {
   readonly progress: RunProgress;
   private readonly options: LoadRunOptions & { maxCallMs: number; cdrTimeoutMs: number };
+  private readonly generator = new GeneratorMeter();
+  private readonly records: CallRecord[] = [];
+  private readonly calls: Array<Promise<void>> = [];
+  private limit: ReturnType<typeof pLimit> | undefined;
+  private runStartedAt = 0;
   private stopped = false;
   private wakeDialer: (() => void) | undefined;
 
@@ -61,52 +74,92 @@ export class LoadRun extends EventEmitter {
     this.wakeDialer?.();
   }
 
-  async start(): Promise<CallRecord[]> {
+  async start(): Promise<RunResult> {
     const { scenario, clock } = this.options;
     const plan = buildRunPlan(scenario, this.options.audio);
-    const runStartedAt = clock.now();
-    const limit = pLimit(scenario.maxParallel);
-    const records: CallRecord[] = [];
-    const calls: Array<Promise<void>> = [];
+    const monitor = clock.virtual ? undefined : startEventLoopMonitor();
+    this.runStartedAt = clock.now();
+    this.limit = pLimit(scenario.maxParallel);
 
-    for (let index = 0; index < plan.calls.length && !this.stopped; index++) {
+    if (pacedByRate(scenario)) await this.dialAtRate(plan.calls, arrivalTimesMs(plan.calls.length, scenario.arrivalRate, scenario.rampUpMs, scenario.seed));
+    else await this.dialWithGaps(plan.calls, plan.dialGapsMs);
+    await Promise.all(this.calls);
+
+    const eventLoop = monitor?.stop();
+    return {
+      records: [...this.records].sort((a, b) => a.call_id.localeCompare(b.call_id)),
+      generator: clock.virtual ? null : this.generator.stats(eventLoop?.p99Ms ?? null),
+    };
+  }
+
+  /** Dials `dialGapsMs` apart, waiting for a free slot when `maxParallel` calls are active. */
+  private async dialWithGaps(calls: CallPlan[], gapsMs: number[]): Promise<void> {
+    const { clock, scenario } = this.options;
+    for (let index = 0; index < calls.length && !this.stopped; index++) {
+      const gap = gapsMs[index]!;
+      if (gap > 0) await clock.sleep(gap);
       // Waiting here for a free slot, rather than queueing in p-limit, keeps
       // dials spaced when a slot frees instead of releasing a burst.
-      await this.waitBeforeDial(plan.dialGapsMs[index]!, () => this.progress.active < scenario.maxParallel);
+      while (this.progress.active >= scenario.maxParallel && !this.stopped) {
+        await new Promise<void>((resolve) => (this.wakeDialer = resolve));
+      }
       if (this.stopped) break;
-      const call = plan.calls[index]!;
-      this.progress.dialled++;
-      this.progress.active++;
-      calls.push(limit(() => this.place(call, runStartedAt)).then((record) => {
-        records.push(record);
-        this.finish(record);
-      }));
-    }
-    await Promise.all(calls);
-    return records.sort((a, b) => a.call_id.localeCompare(b.call_id));
-  }
-
-  private async waitBeforeDial(gapMs: number, slotFree: () => boolean): Promise<void> {
-    if (gapMs > 0) await this.options.clock.sleep(gapMs);
-    while (!slotFree() && !this.stopped) {
-      await new Promise<void>((resolve) => (this.wakeDialer = resolve));
+      this.launch(calls[index]!);
     }
   }
 
-  private async place(call: CallPlan, runStartedAt: number): Promise<CallRecord> {
+  /** Dials at the scheduled times; a call due while `maxParallel` calls are active is recorded as not started. */
+  private async dialAtRate(calls: CallPlan[], timesMs: number[]): Promise<void> {
+    const { clock, scenario } = this.options;
+    for (let index = 0; index < calls.length && !this.stopped; index++) {
+      const dueAt = this.runStartedAt + timesMs[index]!;
+      const wait = dueAt - clock.now();
+      if (wait > 0) await clock.sleep(wait);
+      if (this.stopped) break;
+      if (this.progress.active >= scenario.maxParallel) {
+        this.progress.dialled++;
+        this.progress.active++;
+        this.finish(notStartedRecord(this.callContextBase(), calls[index]!, clock.now(), 'driver_cap'));
+        continue;
+      }
+      this.launch(calls[index]!);
+    }
+  }
+
+  private launch(call: CallPlan): void {
+    this.progress.dialled++;
+    this.progress.active++;
+    this.calls.push(this.limit!(() => this.place(call)).then((record) => this.finish(record)));
+  }
+
+  private callContextBase(): Pick<CallContext, 'scenario' | 'contentKnown' | 'runStartedAt'> {
+    return { scenario: this.options.scenario, contentKnown: this.options.contentKnown, runStartedAt: this.runStartedAt };
+  }
+
+  /** Places one call, dialling it again after a CPS or channel rejection while `redial` allows. */
+  private async place(call: CallPlan): Promise<CallRecord> {
+    const { scenario, clock } = this.options;
     this.emit('call-start', call);
+    let record = await this.attempt(call);
+    for (let redial = 1; redial <= scenario.redial && REDIALLABLE_FAILURES.has(record.start_failure ?? ''); redial++) {
+      await clock.sleep(scenario.redialDelayMs);
+      record = { ...(await this.attempt(call)), redials: redial };
+    }
+    return record;
+  }
+
+  private async attempt(call: CallPlan): Promise<CallRecord> {
     const vad = this.options.vad.create();
     try {
       return await runCall(
         {
+          ...this.callContextBase(),
           clock: this.options.clock,
           connect: this.options.connect,
           vad,
-          scenario: this.options.scenario,
-          contentKnown: this.options.contentKnown,
-          runStartedAt,
           maxCallMs: this.options.maxCallMs,
           cdrTimeoutMs: this.options.cdrTimeoutMs,
+          generator: this.generator,
         },
         call,
       );
@@ -116,6 +169,7 @@ export class LoadRun extends EventEmitter {
   }
 
   private finish(record: CallRecord): void {
+    this.records.push(record);
     this.progress.active--;
     this.progress.done++;
     if (record.result_completed) this.progress.completed++;

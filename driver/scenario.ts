@@ -32,6 +32,18 @@ export interface Scenario {
   dialJitter: number;
   /** Largest random phase, in ms, added to each call's 20 ms frame grid. */
   framePhaseMs: number;
+  /**
+   * Calls dialled per second, or null to dial `dialIntervalMs` apart. With a
+   * rate, a call due while `maxParallel` calls are active is not started
+   * (`driver_cap`) rather than delayed, since delaying it would hide load.
+   */
+  arrivalRate: number | null;
+  /** Time over which the arrival rate climbs linearly from 0 to `arrivalRate`. */
+  rampUpMs: number;
+  /** Times a call rejected by the switch for CPS or channels is dialled again. */
+  redial: number;
+  /** Wait before dialling a rejected call again. */
+  redialDelayMs: number;
   seed: string;
   number: string;
   /** `mock`, or the ws:// URL of a real agent that the switch routes `number` to. */
@@ -52,6 +64,10 @@ export const SCENARIO_DEFAULTS: Readonly<Omit<Scenario, 'rows'>> = Object.freeze
   dialIntervalMs: 100,
   dialJitter: 0.5,
   framePhaseMs: 20,
+  arrivalRate: null,
+  rampUpMs: 0,
+  redial: 0,
+  redialDelayMs: 1000,
   seed: 'voice-load',
   number: '+15550100',
   target: 'mock',
@@ -99,10 +115,14 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
     ['dialIntervalMs', 0, 3600000],
     ['dialJitter', 0, 1],
     ['framePhaseMs', 0, 20],
+    ['rampUpMs', 0, 3600000],
+    ['redial', 0, 100],
+    ['redialDelayMs', 0, 600000],
   ];
   for (const [key, min, max] of numeric) {
     if (fields[key] !== undefined) (scenario as unknown as Record<string, number>)[key] = parseNumber(fields[key], key, min, max, source);
   }
+  if (fields['arrivalRate'] !== undefined && fields['arrivalRate'] !== null) scenario.arrivalRate = parseNumber(fields['arrivalRate'], 'arrivalRate', 0.001, 10000, source);
   if (fields['maxParallel'] !== undefined) scenario.maxParallel = parseParallel(fields['maxParallel'], source);
   if (fields['expectGreeting'] !== undefined) {
     if (typeof fields['expectGreeting'] !== 'boolean') throw invalid(source, 'expectGreeting', `must be true or false, got ${JSON.stringify(fields['expectGreeting'])}`);
@@ -146,7 +166,7 @@ export function parseNumber(value: unknown, key: string, min: number, max: numbe
   if (typeof number !== 'number' || !Number.isFinite(number) || number < min || number > max) {
     throw invalid(source, key, `must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
-  if (['repeats', 'maxTurns'].includes(key) && !Number.isInteger(number)) throw invalid(source, key, `must be a whole number, got ${JSON.stringify(value)}`);
+  if (['repeats', 'maxTurns', 'redial'].includes(key) && !Number.isInteger(number)) throw invalid(source, key, `must be a whole number, got ${JSON.stringify(value)}`);
   return number;
 }
 
@@ -186,7 +206,16 @@ export function parseTarget(value: unknown, source = 'option'): string {
   throw invalid(source, 'target', `must be "mock" or a ws:// URL of an agent, got ${JSON.stringify(value)}`);
 }
 
+/** Checks the combinations of a scenario after flags changed its fields, and returns it. */
+export function checkScenario(scenario: Scenario, source = 'options'): Scenario {
+  checkCombinations(scenario, source);
+  return scenario;
+}
+
 function checkCombinations(scenario: Scenario, source: string): void {
+  if (scenario.rampUpMs > 0 && scenario.arrivalRate === null) {
+    throw invalid(source, 'rampUpMs', `(${scenario.rampUpMs}) needs arrivalRate, the rate the ramp climbs to`);
+  }
   if (scenario.turnTimeoutMs <= scenario.agentEndSilenceMs) {
     throw invalid(source, 'turnTimeoutMs', `(${scenario.turnTimeoutMs}) must be longer than agentEndSilenceMs (${scenario.agentEndSilenceMs})`);
   }

@@ -17,7 +17,7 @@ function call(id: string, turns: TurnRecord[], extra: Partial<CallRecord> = {}):
     dialed_at_ms: 0, duration_ms: 1000, setup_ms: 10, time_to_greeting_ms: 50,
     avg_turn_taking_latency_ms: values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length,
     answered_turns: turns.filter((entry) => entry.latency_ms !== null).length, total_turns: turns.length, turns,
-    expected_result: 'r', content: 'heard', marks: [], frames_sent: 0, frames_received: 0, send_lag_ms: { p50: 0, max: 0 }, switch: null, ...extra,
+    expected_result: 'r', content: 'heard', marks: [], frames_sent: 0, frames_expected: 0, frames_received: 0, send_lag_ms: { p50: 0, max: 0 }, receive_lag_ms: { p50: 0, max: 0 }, switch: null, ...extra,
   };
 }
 

@@ -32,7 +32,7 @@ export async function runStack(overrides: Partial<Omit<Scenario, 'rows'>>, mockC
   const switchServer = await startSwitchServer({ clock, routes: { [scenario.number]: mock.url }, logger, seed: scenario.seed });
   try {
     const run = new LoadRun({ scenario, clock, connect: () => dialWebSocket(switchServer.url), audio, vad, contentKnown: true });
-    const records = await run.start();
+    const { records } = await run.start();
     return { records, mockTurns, audio, scenario };
   } finally {
     await switchServer.close();

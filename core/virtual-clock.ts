@@ -1,0 +1,424 @@
+import seedrandom from 'seedrandom';
+
+import type { Clock, TimerHandle } from './clock.js';
+import {
+  simAlreadyRunningError,
+  simDeadlockError,
+  simHoldTimeoutError,
+  simInvalidArgumentError,
+  simLivelockError,
+  simTimeoutError,
+} from './sim-errors.js';
+
+export const VIRTUAL_CLOCK_DEFAULTS = Object.freeze({
+  seed: '0',
+  startMs: 0,
+  maxTimersPerInstant: 1_000_000,
+  holdTimeoutMs: 60_000,
+});
+
+export interface VirtualClockOptions {
+  /** Seed of the stream that orders timers due at the same instant. */
+  seed?: string | number;
+  /** Value of `now()` before any timer runs, in ms. */
+  startMs?: number;
+  /** Calendar time at `startMs`, in ms since the Unix epoch. Defaults to `startMs`. */
+  wallStartMs?: number;
+  /** Timers that may run at one virtual instant before a run fails with `VL_SIM_LIVELOCK`. */
+  maxTimersPerInstant?: number;
+  /** Real ms a run waits for held work before it fails with `VL_SIM_HOLD_TIMEOUT`. */
+  holdTimeoutMs?: number;
+}
+
+export interface VirtualRunOptions {
+  /** Stops the run as soon as it returns true. Checked before each timer, after microtasks drain. */
+  until?: () => boolean;
+  /** Runs every timer due at or before this virtual time, then sets `now()` to it. */
+  untilMs?: number;
+  /** Unfinished work items, such as `call-7 (ringing)`. Any item left when the queue empties is a deadlock. */
+  pending?: () => readonly string[];
+}
+
+/** Why a run stopped: no timers left, the `until` condition held, or `untilMs` was reached. */
+export type VirtualRunStop = 'idle' | 'until' | 'time';
+
+export interface VirtualRunSummary {
+  stop: VirtualRunStop;
+  startMs: number;
+  endMs: number;
+  timersRun: number;
+}
+
+/** Steps queued per event-loop turn; each runs one timer, and Node drains microtasks between them. */
+const STEPS_PER_TURN = 128;
+/** Cancelled timers tolerated in the heap before it is rebuilt without them. */
+const MIN_CANCELLED_FOR_COMPACTION = 1024;
+
+class VirtualTimer implements TimerHandle {
+  cancelled = false;
+
+  constructor(
+    readonly id: number,
+    readonly dueMs: number,
+    readonly tieKey: number,
+    readonly callback: () => void,
+    readonly owner: VirtualClock,
+  ) {}
+}
+
+/** Orders timers by due time, then seeded tie key, then id (creation order breaks only equal tie keys). */
+function runsBefore(a: VirtualTimer, b: VirtualTimer): boolean {
+  if (a.dueMs !== b.dueMs) return a.dueMs < b.dueMs;
+  if (a.tieKey !== b.tieKey) return a.tieKey < b.tieKey;
+  return a.id < b.id;
+}
+
+/** Binary min-heap of timers. Cancelled timers stay in place until they reach the top or a compaction. */
+class TimerHeap {
+  private items: VirtualTimer[] = [];
+  private cancelledCount = 0;
+
+  get size(): number {
+    return this.items.length - this.cancelledCount;
+  }
+
+  push(timer: VirtualTimer): void {
+    this.items.push(timer);
+    this.siftUp(this.items.length - 1);
+  }
+
+  markCancelled(): void {
+    this.cancelledCount++;
+    if (this.cancelledCount >= MIN_CANCELLED_FOR_COMPACTION && this.cancelledCount * 2 > this.items.length) this.compact();
+  }
+
+  /** Returns the next live timer without removing it. */
+  peek(): VirtualTimer | undefined {
+    let top = this.items[0];
+    while (top !== undefined && top.cancelled) {
+      this.removeTop();
+      this.cancelledCount--;
+      top = this.items[0];
+    }
+    return top;
+  }
+
+  /** Removes and returns the next live timer. */
+  pop(): VirtualTimer | undefined {
+    const top = this.peek();
+    if (top !== undefined) this.removeTop();
+    return top;
+  }
+
+  private removeTop(): void {
+    const last = this.items.pop()!;
+    if (this.items.length === 0) return;
+    this.items[0] = last;
+    this.siftDown(0);
+  }
+
+  private compact(): void {
+    this.items = this.items.filter((timer) => !timer.cancelled);
+    this.cancelledCount = 0;
+    for (let index = (this.items.length >> 1) - 1; index >= 0; index--) this.siftDown(index);
+  }
+
+  private siftUp(start: number): void {
+    const items = this.items;
+    const timer = items[start]!;
+    let index = start;
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = items[parentIndex]!;
+      if (!runsBefore(timer, parent)) break;
+      items[index] = parent;
+      index = parentIndex;
+    }
+    items[index] = timer;
+  }
+
+  private siftDown(start: number): void {
+    const items = this.items;
+    const length = items.length;
+    const timer = items[start]!;
+    let index = start;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= length) break;
+      const right = left + 1;
+      let child = left;
+      if (right < length && runsBefore(items[right]!, items[left]!)) child = right;
+      if (!runsBefore(items[child]!, timer)) break;
+      items[index] = items[child]!;
+      index = child;
+    }
+    items[index] = timer;
+  }
+}
+
+interface ActiveRun {
+  readonly options: VirtualRunOptions;
+  readonly startMs: number;
+  timersRun: number;
+  resolve(summary: VirtualRunSummary): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Simulated time for a `Clock` consumer. Time moves only inside `run`,
+ * which runs timers one at a time in (due time, seeded tie key) order and
+ * lets every pending microtask and `process.nextTick` callback run before
+ * the next timer, as Node does between timers. Timers due at the same
+ * instant therefore run in an order fixed by the seed, not by creation.
+ *
+ * Real I/O is invisible to virtual time: wrap any real await made while
+ * the clock runs in `hold()`, so no timer runs until it settles.
+ */
+export class VirtualClock implements Clock {
+  readonly virtual = true;
+  readonly seed: string;
+
+  private currentMs: number;
+  private readonly startMs: number;
+  private readonly wallStartMs: number;
+  private readonly maxTimersPerInstant: number;
+  private readonly holdTimeoutMs: number;
+  private readonly tieRandom: seedrandom.PRNG;
+  private readonly heap = new TimerHeap();
+  private nextTimerId = 1;
+  private timersAtInstant = 0;
+  private totalTimersRun = 0;
+
+  private activeRun: ActiveRun | undefined;
+  private stepsQueued = 0;
+  private readonly holds = new Map<number, string>();
+  private nextHoldId = 1;
+  private waitingForRelease = false;
+  private holdTimeout: NodeJS.Timeout | undefined;
+
+  constructor(options: VirtualClockOptions = {}) {
+    const settings = { ...VIRTUAL_CLOCK_DEFAULTS, ...withoutUndefined(options) };
+    const wallStartMs = settings.wallStartMs ?? settings.startMs;
+    requireFinite('startMs', settings.startMs);
+    requireFinite('wallStartMs', wallStartMs);
+    requirePositiveInteger('maxTimersPerInstant', settings.maxTimersPerInstant);
+    requirePositiveInteger('holdTimeoutMs', settings.holdTimeoutMs);
+
+    this.seed = String(settings.seed);
+    this.startMs = settings.startMs;
+    this.currentMs = settings.startMs;
+    this.wallStartMs = wallStartMs;
+    this.maxTimersPerInstant = settings.maxTimersPerInstant;
+    this.holdTimeoutMs = settings.holdTimeoutMs;
+    // The key names the stream, so the clock's draws never coincide with
+    // other streams seeded from the same run seed.
+    this.tieRandom = seedrandom(`${this.seed}:virtual-clock:ties`);
+  }
+
+  now(): number {
+    return this.currentMs;
+  }
+
+  /** Calendar time: `wallStartMs` plus the virtual time elapsed since `startMs`. */
+  wallTime(): Date {
+    return new Date(this.wallStartMs + (this.currentMs - this.startMs));
+  }
+
+  /** Schedules `callback` at `now() + delayMs`; negative delays run at `now()`. Throws `VL_SIM_INVALID_ARGUMENT` for a non-finite delay. */
+  setTimer(callback: () => void, delayMs: number): TimerHandle {
+    if (!Number.isFinite(delayMs)) {
+      throw simInvalidArgumentError(`invalid timer delay ${delayMs}: the virtual clock needs a finite number of ms`);
+    }
+    const dueMs = this.currentMs + Math.max(0, delayMs);
+    const timer = new VirtualTimer(this.nextTimerId++, dueMs, this.tieRandom.int32(), callback, this);
+    this.heap.push(timer);
+    return timer;
+  }
+
+  clearTimer(handle: TimerHandle | undefined): void {
+    if (!(handle instanceof VirtualTimer) || handle.owner !== this || handle.cancelled) return;
+    handle.cancelled = true;
+    this.heap.markCancelled();
+  }
+
+  sleep(delayMs: number): Promise<void> {
+    return new Promise((resolve) => this.setTimer(resolve, delayMs));
+  }
+
+  /** Timers scheduled and neither run nor cleared. */
+  get pendingTimers(): number {
+    return this.heap.size;
+  }
+
+  /** Timers run by this clock over its lifetime. */
+  get timersRun(): number {
+    return this.totalTimersRun;
+  }
+
+  /**
+   * Stops simulated time until the returned function is called, so real
+   * work (a file read, a worker reply) settles at the current virtual
+   * instant. Calling the release function again does nothing.
+   */
+  hold(reason: string): () => void {
+    const id = this.nextHoldId++;
+    this.holds.set(id, reason);
+    return () => this.release(id);
+  }
+
+  /**
+   * Runs timers until none remain, `until` returns true, or `untilMs` is
+   * reached. Rejects with `VL_SIM_DEADLOCK` when the queue empties while
+   * `pending` lists items or `until` is still false, with `VL_SIM_LIVELOCK`
+   * when more than `maxTimersPerInstant` timers run at one instant, and with
+   * the error a timer callback throws. Time stays where the failure happened.
+   */
+  run(options: VirtualRunOptions = {}): Promise<VirtualRunSummary> {
+    if (this.activeRun !== undefined) return Promise.reject(simAlreadyRunningError(this.currentMs));
+    if (options.untilMs !== undefined && !Number.isFinite(options.untilMs)) {
+      return Promise.reject(simInvalidArgumentError(`invalid untilMs ${options.untilMs}: expected a finite virtual time in ms`));
+    }
+
+    return new Promise<VirtualRunSummary>((resolve, reject) => {
+      this.activeRun = { options, startMs: this.currentMs, timersRun: 0, resolve, reject };
+      this.queueSteps();
+    });
+  }
+
+  /**
+   * Runs until `predicate` returns true. Rejects with `VL_SIM_TIMEOUT`,
+   * naming the `pending` items, when `maxMs` of virtual time pass first.
+   */
+  async runUntil(predicate: () => boolean, options: { maxMs: number; pending?: () => readonly string[] }): Promise<VirtualRunSummary> {
+    if (!Number.isFinite(options.maxMs) || options.maxMs < 0) {
+      throw simInvalidArgumentError(`invalid maxMs ${options.maxMs}: expected a finite, non-negative number of ms`);
+    }
+    const runOptions: VirtualRunOptions = { until: predicate, untilMs: this.currentMs + options.maxMs };
+    if (options.pending !== undefined) runOptions.pending = options.pending;
+
+    const summary = await this.run(runOptions);
+    if (summary.stop === 'time') throw simTimeoutError(this.currentMs, options.maxMs, options.pending?.() ?? []);
+    return summary;
+  }
+
+  /**
+   * Queues a turn of steps with `setImmediate`. Node runs the microtask
+   * and `nextTick` queues to exhaustion between two immediate callbacks
+   * (Node 11 and later), so each step sees every promise chain the
+   * previous timer started already settled.
+   */
+  private queueSteps(): void {
+    if (this.stepsQueued > 0) return;
+    this.stepsQueued = STEPS_PER_TURN;
+    for (let index = 0; index < STEPS_PER_TURN; index++) setImmediate(this.stepFromImmediate);
+  }
+
+  private readonly stepFromImmediate = (): void => {
+    this.stepsQueued--;
+    try {
+      this.step();
+    } catch (err) {
+      // A throwing timer callback, `until` or `pending` ends the run with its error.
+      if (this.activeRun !== undefined) this.fail(err);
+    }
+    if (this.stepsQueued === 0 && this.activeRun !== undefined && !this.waitingForRelease) this.queueSteps();
+  };
+
+  /** Runs at most one timer of the active run, or ends the run. */
+  private step(): void {
+    const run = this.activeRun;
+    if (run === undefined || this.waitingForRelease) return;
+    if (this.holds.size > 0) {
+      this.waitForRelease();
+      return;
+    }
+
+    const { until, untilMs, pending } = run.options;
+    if (until?.()) {
+      this.finish('until');
+      return;
+    }
+
+    const next = this.heap.peek();
+    if (next === undefined) {
+      const unfinished = pending?.() ?? [];
+      if (unfinished.length > 0 || until !== undefined) {
+        this.fail(simDeadlockError(this.currentMs, unfinished, until !== undefined));
+        return;
+      }
+      if (untilMs !== undefined) this.advanceTo(untilMs);
+      this.finish(untilMs === undefined ? 'idle' : 'time');
+      return;
+    }
+
+    if (untilMs !== undefined && next.dueMs > untilMs) {
+      this.advanceTo(untilMs);
+      this.finish('time');
+      return;
+    }
+
+    this.advanceTo(next.dueMs);
+    if (this.timersAtInstant >= this.maxTimersPerInstant) {
+      this.fail(simLivelockError(this.currentMs, this.maxTimersPerInstant, pending?.() ?? []));
+      return;
+    }
+
+    this.heap.pop();
+    this.timersAtInstant++;
+    this.totalTimersRun++;
+    run.timersRun++;
+    next.callback();
+  }
+
+  private advanceTo(ms: number): void {
+    if (ms <= this.currentMs) return;
+    this.currentMs = ms;
+    this.timersAtInstant = 0;
+  }
+
+  private finish(stop: VirtualRunStop): void {
+    const run = this.activeRun!;
+    this.activeRun = undefined;
+    run.resolve({ stop, startMs: run.startMs, endMs: this.currentMs, timersRun: run.timersRun });
+  }
+
+  private fail(err: unknown): void {
+    const run = this.activeRun!;
+    this.activeRun = undefined;
+    this.stopWaiting();
+    run.reject(err);
+  }
+
+  private waitForRelease(): void {
+    this.waitingForRelease = true;
+    this.holdTimeout = setTimeout(() => {
+      this.holdTimeout = undefined;
+      if (this.activeRun !== undefined) this.fail(simHoldTimeoutError(this.currentMs, this.holdTimeoutMs, [...this.holds.values()]));
+    }, this.holdTimeoutMs);
+  }
+
+  private release(id: number): void {
+    if (!this.holds.delete(id) || this.holds.size > 0) return;
+    if (!this.waitingForRelease) return;
+    this.stopWaiting();
+    if (this.activeRun !== undefined) this.queueSteps();
+  }
+
+  private stopWaiting(): void {
+    this.waitingForRelease = false;
+    if (this.holdTimeout !== undefined) clearTimeout(this.holdTimeout);
+    this.holdTimeout = undefined;
+  }
+}
+
+function withoutUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function requireFinite(name: string, value: number): void {
+  if (!Number.isFinite(value)) throw simInvalidArgumentError(`invalid ${name} ${value}: expected a finite number of ms`);
+}
+
+function requirePositiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw simInvalidArgumentError(`invalid ${name} ${value}: expected a positive integer`);
+}
