@@ -21,6 +21,10 @@ export interface Clip {
   speechEndMs: number;
   /** Start of the first 3 consecutive frames the WebRTC VAD (mode 3) classifies voiced. */
   voicedOnsetMs: number;
+  /** Absolute path of the WAV file the clip was read from; absent for synthesized clips. */
+  sourcePath?: string;
+  /** Words spoken in a WAV clip, when the scenario gives them. A synthesized clip speaks `text`. */
+  transcript?: string;
 }
 
 /** Prepared clips looked up by role and text. */
@@ -108,7 +112,7 @@ export async function loadPreparedAudio(dir: string = defaultAudioDir()): Promis
   return createAudioLibrary(clips);
 }
 
-/** Builds a library over clips that are already in memory. */
+/** Builds a library over clips that are already in memory. A later clip with the same role and text replaces an earlier one. */
 export function createAudioLibrary(clips: readonly Clip[]): AudioLibrary {
   const byKey = new Map<string, Clip>();
   for (const clip of clips) byKey.set(clipKey(clip.role, clip.text), clip);
@@ -120,12 +124,27 @@ export function createAudioLibrary(clips: readonly Clip[]): AudioLibrary {
       throw new UsageError(
         'VL_NO_AUDIO',
         `no prepared ${role} audio for the text "${normalizeText(text)}"`,
-        `add the text to a scenario's ${role === 'caller' ? 'input or followUps' : 'result'} and run \`${PREPARE_COMMAND}\``,
+        `add the text to a scenario's ${role === 'caller' ? 'input or followUps' : 'result'} and run \`${PREPARE_COMMAND}\`, or pass it to prepareSpeech before the run starts`,
       );
     },
     has: (role, text) => byKey.has(clipKey(role, text)),
     clips: () => [...byKey.values()],
   };
+}
+
+/**
+ * Builds one library over the clips of several. Where two contain the same
+ * role and text, the clip of the library listed first is kept.
+ */
+export function mergeAudioLibraries(...libraries: readonly AudioLibrary[]): AudioLibrary {
+  const byKey = new Map<string, Clip>();
+  for (const library of libraries) {
+    for (const clip of library.clips()) {
+      const key = clipKey(clip.role, clip.text);
+      if (!byKey.has(key)) byKey.set(key, clip);
+    }
+  }
+  return createAudioLibrary([...byKey.values()]);
 }
 
 function clipKey(role: Role, text: string): string {

@@ -6,3 +6,6 @@ export * from './caller-leg.js';
 export * from './twilio.js';
 export * from './histogram.js';
 export * from './event-loop.js';
+export * from './virtual-clock.js';
+export * from './memory-link.js';
+export * from './sim-errors.js';

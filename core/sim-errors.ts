@@ -30,7 +30,7 @@ export function describePending(items: readonly string[]): string {
   return `${items.length} unfinished: ${listed}${more}`;
 }
 
-/** The timer queue is empty, but work is unfinished, so nothing can ever complete it. */
+/** Creates the error for an empty timer queue while work is unfinished, since nothing can complete that work any more. */
 export function simDeadlockError(atMs: number, pending: readonly string[], conditionOpen: boolean): SimulationError {
   const condition = conditionOpen ? ' and the run condition is still false' : '';
   return new SimulationError(
@@ -42,7 +42,7 @@ export function simDeadlockError(atMs: number, pending: readonly string[], condi
   );
 }
 
-/** More timers ran at one virtual instant than the clock allows. */
+/** Creates the error for more timers at one virtual instant than the clock allows. */
 export function simLivelockError(atMs: number, maxTimersPerInstant: number, pending: readonly string[]): SimulationError {
   return new SimulationError(
     'VL_SIM_LIVELOCK',
@@ -53,7 +53,7 @@ export function simLivelockError(atMs: number, maxTimersPerInstant: number, pend
   );
 }
 
-/** `runUntil` reached its virtual time limit with the condition still false. */
+/** Creates the error for `runUntil` reaching its virtual time limit with the condition still false. */
 export function simTimeoutError(atMs: number, maxMs: number, pending: readonly string[]): SimulationError {
   return new SimulationError(
     'VL_SIM_TIMEOUT',
@@ -64,7 +64,7 @@ export function simTimeoutError(atMs: number, maxMs: number, pending: readonly s
   );
 }
 
-/** Real work that holds simulated time did not release it within the real-time limit. */
+/** Creates the error for real work that held simulated time past the real-time limit. */
 export function simHoldTimeoutError(atMs: number, holdTimeoutMs: number, reasons: readonly string[]): SimulationError {
   return new SimulationError(
     'VL_SIM_HOLD_TIMEOUT',
@@ -83,11 +83,7 @@ export class SimInvalidArgumentError extends VoiceLoadError {
   }
 }
 
-export function simInvalidArgumentError(message: string): SimInvalidArgumentError {
-  return new SimInvalidArgumentError(message);
-}
-
-/** `run` was called while another run on the same clock had not finished. */
+/** Creates the error for a `run` call made while another run on the same clock is unfinished. */
 export function simAlreadyRunningError(atMs: number): SimulationError {
   return new SimulationError(
     'VL_SIM_ALREADY_RUNNING',

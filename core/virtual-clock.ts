@@ -2,10 +2,10 @@ import seedrandom from 'seedrandom';
 
 import type { Clock, TimerHandle } from './clock.js';
 import {
+  SimInvalidArgumentError,
   simAlreadyRunningError,
   simDeadlockError,
   simHoldTimeoutError,
-  simInvalidArgumentError,
   simLivelockError,
   simTimeoutError,
 } from './sim-errors.js';
@@ -51,6 +51,8 @@ export interface VirtualRunSummary {
 
 /** Steps queued per event-loop turn; each runs one timer, and Node drains microtasks between them. */
 const STEPS_PER_TURN = 128;
+/** Slots allocated for due times and tie keys before the first growth. */
+const INITIAL_HEAP_CAPACITY = 1024;
 /** Cancelled timers tolerated in the heap before it is rebuilt without them. */
 const MIN_CANCELLED_FOR_COMPACTION = 1024;
 
@@ -66,41 +68,42 @@ class VirtualTimer implements TimerHandle {
   ) {}
 }
 
-/** Orders timers by due time, then seeded tie key, then id (creation order breaks only equal tie keys). */
-function runsBefore(a: VirtualTimer, b: VirtualTimer): boolean {
-  if (a.dueMs !== b.dueMs) return a.dueMs < b.dueMs;
-  if (a.tieKey !== b.tieKey) return a.tieKey < b.tieKey;
-  return a.id < b.id;
-}
-
-/** Binary min-heap of timers. Cancelled timers stay in place until they reach the top or a compaction. */
+/**
+ * Four-ary min-heap of timers ordered by due time, then seeded tie key, then
+ * id, so creation order decides only between equal tie keys. Due times and
+ * tie keys sit in typed arrays beside the timers, so comparisons read
+ * contiguous memory rather than one object per step. Cancelled timers stay
+ * in place until they reach the top or a compaction removes them.
+ */
 class TimerHeap {
-  private items: VirtualTimer[] = [];
+  private timers: VirtualTimer[] = [];
+  private dues = new Float64Array(INITIAL_HEAP_CAPACITY);
+  private ties = new Int32Array(INITIAL_HEAP_CAPACITY);
+  private length = 0;
   private cancelledCount = 0;
 
   get size(): number {
-    return this.items.length - this.cancelledCount;
+    return this.length - this.cancelledCount;
   }
 
   push(timer: VirtualTimer): void {
-    this.items.push(timer);
-    this.siftUp(this.items.length - 1);
+    if (this.length === this.dues.length) this.grow();
+    this.length++;
+    this.siftUp(this.length - 1, timer);
   }
 
   markCancelled(): void {
     this.cancelledCount++;
-    if (this.cancelledCount >= MIN_CANCELLED_FOR_COMPACTION && this.cancelledCount * 2 > this.items.length) this.compact();
+    if (this.cancelledCount >= MIN_CANCELLED_FOR_COMPACTION && this.cancelledCount * 2 > this.length) this.compact();
   }
 
   /** Returns the next live timer without removing it. */
   peek(): VirtualTimer | undefined {
-    let top = this.items[0];
-    while (top !== undefined && top.cancelled) {
+    while (this.length > 0 && this.timers[0]!.cancelled) {
       this.removeTop();
       this.cancelledCount--;
-      top = this.items[0];
     }
-    return top;
+    return this.length > 0 ? this.timers[0] : undefined;
   }
 
   /** Removes and returns the next live timer. */
@@ -111,48 +114,80 @@ class TimerHeap {
   }
 
   private removeTop(): void {
-    const last = this.items.pop()!;
-    if (this.items.length === 0) return;
-    this.items[0] = last;
-    this.siftDown(0);
+    this.length--;
+    const last = this.timers.pop()!;
+    if (this.length > 0) this.siftDown(0, last);
+  }
+
+  private grow(): void {
+    const dues = new Float64Array(this.dues.length * 2);
+    const ties = new Int32Array(this.ties.length * 2);
+    dues.set(this.dues);
+    ties.set(this.ties);
+    this.dues = dues;
+    this.ties = ties;
   }
 
   private compact(): void {
-    this.items = this.items.filter((timer) => !timer.cancelled);
+    const live = this.timers.filter((timer) => !timer.cancelled);
+    this.length = live.length;
     this.cancelledCount = 0;
-    for (let index = (this.items.length >> 1) - 1; index >= 0; index--) this.siftDown(index);
+    this.timers = live;
+    live.forEach((timer, index) => this.place(index, timer));
+    for (let index = (this.length - 2) >> 2; index >= 0; index--) this.siftDown(index, this.timers[index]!);
   }
 
-  private siftUp(start: number): void {
-    const items = this.items;
-    const timer = items[start]!;
+  private place(index: number, timer: VirtualTimer): void {
+    this.timers[index] = timer;
+    this.dues[index] = timer.dueMs;
+    this.ties[index] = timer.tieKey;
+  }
+
+  /** True when `timer` runs before the entry at `index`. */
+  private runsBefore(timer: VirtualTimer, index: number): boolean {
+    const due = this.dues[index]!;
+    if (timer.dueMs !== due) return timer.dueMs < due;
+    const tie = this.ties[index]!;
+    if (timer.tieKey !== tie) return timer.tieKey < tie;
+    return timer.id < this.timers[index]!.id;
+  }
+
+  /** True when the entry at `a` runs before the entry at `b`. */
+  private entryRunsBefore(a: number, b: number): boolean {
+    const dues = this.dues;
+    if (dues[a] !== dues[b]) return dues[a]! < dues[b]!;
+    const ties = this.ties;
+    if (ties[a] !== ties[b]) return ties[a]! < ties[b]!;
+    return this.timers[a]!.id < this.timers[b]!.id;
+  }
+
+  private siftUp(start: number, timer: VirtualTimer): void {
     let index = start;
     while (index > 0) {
-      const parentIndex = (index - 1) >> 1;
-      const parent = items[parentIndex]!;
-      if (!runsBefore(timer, parent)) break;
-      items[index] = parent;
-      index = parentIndex;
+      const parent = (index - 1) >> 2;
+      if (!this.runsBefore(timer, parent)) break;
+      this.place(index, this.timers[parent]!);
+      index = parent;
     }
-    items[index] = timer;
+    this.place(index, timer);
   }
 
-  private siftDown(start: number): void {
-    const items = this.items;
-    const length = items.length;
-    const timer = items[start]!;
+  private siftDown(start: number, timer: VirtualTimer): void {
+    const length = this.length;
     let index = start;
     for (;;) {
-      const left = 2 * index + 1;
-      if (left >= length) break;
-      const right = left + 1;
-      let child = left;
-      if (right < length && runsBefore(items[right]!, items[left]!)) child = right;
-      if (!runsBefore(items[child]!, timer)) break;
-      items[index] = items[child]!;
+      const first = 4 * index + 1;
+      if (first >= length) break;
+      let child = first;
+      const last = Math.min(first + 4, length);
+      for (let candidate = first + 1; candidate < last; candidate++) {
+        if (this.entryRunsBefore(candidate, child)) child = candidate;
+      }
+      if (this.runsBefore(timer, child)) break;
+      this.place(index, this.timers[child]!);
       index = child;
     }
-    items[index] = timer;
+    this.place(index, timer);
   }
 }
 
@@ -210,8 +245,8 @@ export class VirtualClock implements Clock {
     this.wallStartMs = wallStartMs;
     this.maxTimersPerInstant = settings.maxTimersPerInstant;
     this.holdTimeoutMs = settings.holdTimeoutMs;
-    // The key names the stream, so the clock's draws never coincide with
-    // other streams seeded from the same run seed.
+    // The suffix gives the clock its own stream, separate from other
+    // streams seeded with the same run seed.
     this.tieRandom = seedrandom(`${this.seed}:virtual-clock:ties`);
   }
 
@@ -224,10 +259,13 @@ export class VirtualClock implements Clock {
     return new Date(this.wallStartMs + (this.currentMs - this.startMs));
   }
 
-  /** Schedules `callback` at `now() + delayMs`; negative delays run at `now()`. Throws `VL_SIM_INVALID_ARGUMENT` for a non-finite delay. */
+  /**
+   * Schedules `callback` at `now() + delayMs`, or at `now()` for a negative
+   * delay. Throws `VL_SIM_INVALID_ARGUMENT` for a non-finite delay.
+   */
   setTimer(callback: () => void, delayMs: number): TimerHandle {
     if (!Number.isFinite(delayMs)) {
-      throw simInvalidArgumentError(`invalid timer delay ${delayMs}: the virtual clock needs a finite number of ms`);
+      throw new SimInvalidArgumentError(`invalid timer delay ${delayMs}: the virtual clock needs a finite number of ms`);
     }
     const dueMs = this.currentMs + Math.max(0, delayMs);
     const timer = new VirtualTimer(this.nextTimerId++, dueMs, this.tieRandom.int32(), callback, this);
@@ -276,7 +314,7 @@ export class VirtualClock implements Clock {
   run(options: VirtualRunOptions = {}): Promise<VirtualRunSummary> {
     if (this.activeRun !== undefined) return Promise.reject(simAlreadyRunningError(this.currentMs));
     if (options.untilMs !== undefined && !Number.isFinite(options.untilMs)) {
-      return Promise.reject(simInvalidArgumentError(`invalid untilMs ${options.untilMs}: expected a finite virtual time in ms`));
+      return Promise.reject(new SimInvalidArgumentError(`invalid untilMs ${options.untilMs}: expected a finite virtual time in ms`));
     }
 
     return new Promise<VirtualRunSummary>((resolve, reject) => {
@@ -291,7 +329,7 @@ export class VirtualClock implements Clock {
    */
   async runUntil(predicate: () => boolean, options: { maxMs: number; pending?: () => readonly string[] }): Promise<VirtualRunSummary> {
     if (!Number.isFinite(options.maxMs) || options.maxMs < 0) {
-      throw simInvalidArgumentError(`invalid maxMs ${options.maxMs}: expected a finite, non-negative number of ms`);
+      throw new SimInvalidArgumentError(`invalid maxMs ${options.maxMs}: expected a finite, non-negative number of ms`);
     }
     const runOptions: VirtualRunOptions = { until: predicate, untilMs: this.currentMs + options.maxMs };
     if (options.pending !== undefined) runOptions.pending = options.pending;
@@ -302,10 +340,11 @@ export class VirtualClock implements Clock {
   }
 
   /**
-   * Queues a turn of steps with `setImmediate`. Node runs the microtask
-   * and `nextTick` queues to exhaustion between two immediate callbacks
-   * (Node 11 and later), so each step sees every promise chain the
-   * previous timer started already settled.
+   * Queues a turn of steps with `setImmediate`. Node runs the `nextTick`
+   * and microtask queues until both are empty between two immediate
+   * callbacks, so a step starts only after every promise reaction that
+   * the previous timer triggered, directly or through a chain, has run.
+   * Reactions waiting on real I/O are not among them, which is why `hold` exists.
    */
   private queueSteps(): void {
     if (this.stepsQueued > 0) return;
@@ -416,9 +455,9 @@ function withoutUndefined<T extends object>(options: T): Partial<T> {
 }
 
 function requireFinite(name: string, value: number): void {
-  if (!Number.isFinite(value)) throw simInvalidArgumentError(`invalid ${name} ${value}: expected a finite number of ms`);
+  if (!Number.isFinite(value)) throw new SimInvalidArgumentError(`invalid ${name} ${value}: expected a finite number of ms`);
 }
 
 function requirePositiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw simInvalidArgumentError(`invalid ${name} ${value}: expected a positive integer`);
+  if (!Number.isInteger(value) || value < 1) throw new SimInvalidArgumentError(`invalid ${name} ${value}: expected a positive integer`);
 }

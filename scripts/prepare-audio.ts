@@ -4,62 +4,36 @@
 // index.json. eSpeak NG is GPL-3, so it runs as a separate program and is
 // never linked. Runs over the same texts with the same eSpeak NG and
 // wavefile versions write byte-identical files.
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
 import YAML from 'yaml';
 
 import {
   AUDIO_INDEX_FILE,
-  classifyVoicedFrames,
-  decodeMulaw,
-  decodeWavToPcm8k,
-  encodeMulaw,
+  clipFromSynthesizedWav,
   encodeMulawWav,
   findPackageRoot,
   loadVad,
-  MULAW_SILENCE,
   normalizeText,
-  speechBounds,
-  voicedOnsetMs,
+  synthesizeWav,
+  textDigest,
+  voiceFor,
   type AudioIndex,
   type AudioIndexEntry,
   type Role,
   type VadFactory,
 } from '../audio/index.js';
-import { FRAME_BYTES, isVoiceLoadError, SAMPLE_RATE, UsageError, VoiceLoadError } from '../core/index.js';
+import { isVoiceLoadError, SAMPLE_RATE, UsageError } from '../core/index.js';
 import { GENERIC_FOLLOW_UPS } from '../driver/follow-ups.js';
 import { GREETING, REPLIES } from '../mock-agent/phrases.js';
 
-const execFileAsync = promisify(execFile);
-
-const ESPEAK = 'espeak-ng';
-/** The caller speaks with eSpeak NG's defaults for American English. */
-const CALLER_VOICE = { voice: 'en-us', rate: 175, pitch: 50 } as const;
-/** The agent speaks British English with eSpeak NG's female variant f3, so the two sides are easy to tell apart. */
-const AGENT_VOICE = 'en-gb+f3';
-/** Agent speech rate range in words per minute, both ends included. */
-const AGENT_RATE_WPM = { min: 150, max: 190 } as const;
-/** Agent pitch range on eSpeak NG's 0..99 scale, both ends included. */
-const AGENT_PITCH = { min: 35, max: 65 } as const;
-/** Silence kept after the last frame above the speech threshold. */
-const TRAILING_SILENCE_MS = 100;
-const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 const CLIP_FILE_PATTERN = /^(caller|agent)-[0-9a-f]{12}\.wav$/;
 
 interface Utterance {
   role: Role;
   text: string;
-}
-
-interface VoiceSettings {
-  voice: string;
-  rate: number;
-  pitch: number;
 }
 
 interface PreparedClip {
@@ -77,8 +51,8 @@ async function main(): Promise<void> {
   const workDir = await mkdtemp(path.join(tmpdir(), 'voice-load-tts-'));
   let prepared: PreparedClip[];
   try {
-    prepared = [];
-    for (const utterance of utterances) prepared.push(await prepareClip(utterance, workDir, vadFactory));
+    // synthesizeWav runs at most MAX_ESPEAK_PROCESSES at once, and Promise.all keeps the clips in the order of utterances.
+    prepared = await Promise.all(utterances.map((utterance) => prepareClip(utterance, workDir, vadFactory)));
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -140,108 +114,29 @@ function compareUtterances(a: Utterance, b: Utterance): number {
   return a.text < b.text ? -1 : 1;
 }
 
-function textDigest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
 /**
- * Picks the voice settings. Agent rate and pitch come from the text's hash,
- * so they vary by utterance but stay the same across runs.
+ * Synthesizes one utterance in the voice that voiceFor picks, the same one
+ * the runtime synthesizer uses, in a work folder of its own.
  */
-function voiceFor(utterance: Utterance): VoiceSettings {
-  if (utterance.role === 'caller') return { ...CALLER_VOICE };
-
-  const digest = textDigest(utterance.text);
-  const rate = AGENT_RATE_WPM.min + (digest.readUInt16BE(0) % (AGENT_RATE_WPM.max - AGENT_RATE_WPM.min + 1));
-  const pitch = AGENT_PITCH.min + (digest.readUInt16BE(2) % (AGENT_PITCH.max - AGENT_PITCH.min + 1));
-  return { voice: AGENT_VOICE, rate, pitch };
-}
-
 async function prepareClip(utterance: Utterance, workDir: string, vadFactory: VadFactory): Promise<PreparedClip> {
-  const settings = voiceFor(utterance);
-  const synthesized = await synthesize(utterance.text, settings, workDir);
-  let mulaw = trimSilence(encodeMulaw(decodeWavToPcm8k(synthesized)), utterance);
-  if (utterance.role === 'agent') mulaw = startAtVoicedOnset(mulaw, vadFactory);
+  const settings = voiceFor(utterance.role, utterance.text);
+  const clipDir = await mkdtemp(path.join(workDir, 'clip-'));
+  const synthesized = await synthesizeWav(utterance.text, settings, clipDir);
+  const clip = clipFromSynthesizedWav(utterance.role, utterance.text, synthesized, settings, vadFactory);
 
-  // Bounds and onset are measured on the decoded mu-law, which is what a call sends.
-  const bounds = speechBounds(decodeMulaw(mulaw));
-  const onsetMs = voicedOnsetMs(classifyVoicedFrames(mulaw, vadFactory));
-  if (onsetMs === undefined) {
-    throw new VoiceLoadError('VL_TTS_FAILED', `the WebRTC VAD finds no speech in the ${utterance.role} clip for "${utterance.text}"`, `check that \`${ESPEAK} -v ${settings.voice}\` speaks this text`);
-  }
-
-  const file = `${utterance.role}-${textDigest(utterance.text).toString('hex').slice(0, 12)}.wav`;
   const entry: AudioIndexEntry = {
     role: utterance.role,
     text: utterance.text,
-    file,
-    durationMs: mulaw.length / SAMPLES_PER_MS,
-    speechStartMs: bounds.speechStartMs,
-    speechEndMs: bounds.speechEndMs,
-    voicedOnsetMs: onsetMs,
+    file: `${utterance.role}-${textDigest(utterance.text).toString('hex').slice(0, 12)}.wav`,
+    durationMs: clip.durationMs,
+    speechStartMs: clip.speechStartMs,
+    speechEndMs: clip.speechEndMs,
+    voicedOnsetMs: clip.voicedOnsetMs,
     voice: settings.voice,
     rate: settings.rate,
     pitch: settings.pitch,
   };
-  return { entry, wav: encodeMulawWav(mulaw) };
-}
-
-/** Runs eSpeak NG and returns the WAV it wrote. */
-async function synthesize(text: string, settings: VoiceSettings, workDir: string): Promise<Uint8Array> {
-  const textFile = path.join(workDir, 'text.txt');
-  const wavFile = path.join(workDir, 'speech.wav');
-  await writeFile(textFile, `${text}\n`, 'utf8');
-
-  // eSpeak NG 1.51 cannot seek back in a pipe, so with `--stdout` it leaves
-  // placeholder RIFF and data sizes near 2^31 in the header. `-w FILE` does not.
-  const args = ['-v', settings.voice, '-s', String(settings.rate), '-p', String(settings.pitch), '-w', wavFile, '-f', textFile];
-  try {
-    await execFileAsync(ESPEAK, args);
-  } catch (err) {
-    const error = err as NodeJS.ErrnoException & { stderr?: string };
-    if (error.code === 'ENOENT') {
-      throw new VoiceLoadError('VL_TTS_FAILED', `${ESPEAK} not found on PATH`, 'install eSpeak NG (Debian and Ubuntu: apt-get install espeak-ng)');
-    }
-    throw new VoiceLoadError('VL_TTS_FAILED', `${ESPEAK} ${args.join(' ')} failed: ${error.stderr?.trim() || error.message}`, `check that eSpeak NG has the voice ${settings.voice}`);
-  }
-  return readFile(wavFile);
-}
-
-/**
- * Cuts the clip to start at its first frame above the speech threshold and
- * to end TRAILING_SILENCE_MS after its last one, then pads it with silence
- * to whole 20 ms frames.
- */
-function trimSilence(mulaw: Uint8Array, utterance: Utterance): Uint8Array {
-  const bounds = speechBounds(decodeMulaw(mulaw));
-  if (bounds.speechEndMs === 0) {
-    throw new VoiceLoadError('VL_TTS_FAILED', `${ESPEAK} produced only silence for the ${utterance.role} text "${utterance.text}"`, 'check the text and the eSpeak NG installation');
-  }
-
-  const start = bounds.speechStartMs * SAMPLES_PER_MS;
-  const end = Math.min(mulaw.length, (bounds.speechEndMs + TRAILING_SILENCE_MS) * SAMPLES_PER_MS);
-  const frameCount = Math.ceil((end - start) / FRAME_BYTES);
-  const trimmed = new Uint8Array(frameCount * FRAME_BYTES).fill(MULAW_SILENCE);
-  trimmed.set(mulaw.subarray(start, end));
-  return trimmed;
-}
-
-/**
- * Drops the frames before the VAD's voiced onset from an agent clip. The
- * caller measures the agent's onset with the same VAD, so an answer that
- * starts on a voiced frame puts the onset at the answer's first frame,
- * whatever state the caller's detector is in after earlier speech.
- */
-function startAtVoicedOnset(mulaw: Uint8Array, vadFactory: VadFactory): Uint8Array {
-  // Cutting frames changes what the detector saw first, so repeat until
-  // the onset is the first frame; a few rounds are enough in practice.
-  let clip = mulaw;
-  for (let round = 0; round < 5; round++) {
-    const onsetMs = voicedOnsetMs(classifyVoicedFrames(clip, vadFactory)) ?? 0;
-    if (onsetMs === 0) break;
-    clip = clip.slice(onsetMs * SAMPLES_PER_MS);
-  }
-  return clip;
+  return { entry, wav: encodeMulawWav(clip.mulaw) };
 }
 
 /** Writes the WAV files and index.json, then deletes clip files no longer listed. */
