@@ -75,6 +75,15 @@ export interface RejectedMessage {
   code: number;
 }
 
+/**
+ * DTMF digit, either way: driver to switch for a key the caller pressed,
+ * switch to driver for a digit the agent sent. `digit` is one of 0-9, *, #, A-D.
+ */
+export interface DtmfMessage {
+  event: 'dtmf';
+  digit: string;
+}
+
 /** Switch to driver: the agent's mark was reached in playout. */
 export interface MarkPlayedMessage {
   event: 'mark';
@@ -93,24 +102,28 @@ export interface CdrMessage {
   record: CallDetailRecord;
 }
 
-export type CallerToSwitch = DialMessage | HangupRequest;
-export type SwitchToCaller = AnsweredMessage | RejectedMessage | MarkPlayedMessage | HangupNotice | CdrMessage;
+export type CallerToSwitch = DialMessage | HangupRequest | DtmfMessage;
+export type SwitchToCaller = AnsweredMessage | RejectedMessage | MarkPlayedMessage | HangupNotice | CdrMessage | DtmfMessage;
 
 /**
  * What the switch saw of one caller turn, measured from the caller frame
- * flagged FLAG_SPEECH_END, in ms. Without network delay the four components
- * add up to the caller's turn-taking latency, apart from where the speech
- * ended inside its last frame and where the reply began inside its first.
+ * flagged FLAG_SPEECH_END, in ms. The four components add up to the
+ * caller's turn-taking latency, apart from where the speech ended inside
+ * its last frame, where the reply began inside its first, and, in a live
+ * run, real transport time and timer lateness.
  */
 export interface TurnBreakdown {
   turn: number;
-  /** Flagged frame's header `sentAt` to its forwarding on the agent leg. */
+  /**
+   * Flagged frame's header `sentAt` to its delivery to the agent: the
+   * caller-leg network delay and jitter buffer, then the agent-leg delay.
+   */
   uplink_ms: number;
-  /** Flagged frame forwarded to the agent's first media after it; null if none came. */
+  /** Flagged frame delivered to the agent to the agent's first media after it reaching the switch; null if none came. */
   agent_response_ms: number | null;
-  /** First agent media received to its first frame sent to the caller. */
+  /** That media, after the agent-leg delay, to its first frame sent to the caller. */
   playout_wait_ms: number | null;
-  /** Modelled delay from the switch to the caller. */
+  /** Modelled delay back: the agent-leg delay of that media plus the caller-leg delay and jitter buffer of its first frame. */
   downlink_ms: number | null;
   /** Agent-leg `chunk` number of the flagged frame. */
   flagged_chunk: number;
@@ -122,8 +135,12 @@ export interface CallDetailRecord {
   stream_sid: string;
   number: string;
   agent_url: string | null;
-  /** Dial received to answered sent, ms. */
+  /** Dial received to answered sent, ms, including any admission queue wait. */
   setup_ms: number | null;
+  /** Time in the admission queue, ms: 0 when admitted at once, null when never admitted. */
+  admission_wait_ms: number | null;
+  /** Offset of the call's 20 ms playout grid from its answer time, ms in [0, 20). */
+  playout_phase_ms: number | null;
   /** `caller_hangup`, `caller_closed`, `agent_closed`, `rejected`, `switch_closed` or `internal_error`. */
   end_reason: string;
   frames_from_caller: number;
@@ -131,7 +148,18 @@ export interface CallDetailRecord {
   agent_media_messages: number;
   agent_media_bytes: number;
   frames_to_caller: number;
+  /** Caller frames discarded because the call was not answered. */
   frames_dropped: number;
+  /** Caller frames the modelled network lost, forwarded as silence. */
+  uplink_frames_lost: number;
+  /** Caller frames later than the jitter buffer allows, forwarded as silence. */
+  uplink_frames_late: number;
+  /** Frames to the caller the modelled network lost, delivered as silence. */
+  downlink_frames_lost: number;
+  /** Frames to the caller later than the jitter buffer allows, delivered as silence. */
+  downlink_frames_late: number;
+  dtmf_from_caller: number;
+  dtmf_from_agent: number;
   marks_received: number;
   marks_played: number;
   protocol_warnings: Record<string, number>;

@@ -73,9 +73,21 @@ export function answerMarkName(text: string): string {
 
 const SILENCE_FRAME = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE);
 
+/** A call in progress: its eventual record, and a one-line description of where it is. */
+export interface ActiveCall {
+  done: Promise<CallRecord>;
+  describe(): string;
+}
+
+/** Places one call and measures it; `done` resolves with its record and never rejects. */
+export function startCall(context: CallContext, plan: CallPlan): ActiveCall {
+  const session = new CallSession(context, plan);
+  return { done: session.run(), describe: () => session.describe() };
+}
+
 /** Places one call and measures it; resolves with its record and never rejects. */
 export function runCall(context: CallContext, plan: CallPlan): Promise<CallRecord> {
-  return new CallSession(context, plan).run();
+  return startCall(context, plan).done;
 }
 
 class CallSession {
@@ -122,6 +134,13 @@ class CallSession {
     return this.buildRecord();
   }
 
+  describe(): string {
+    const meter = this.meter;
+    if (this.answeredAt === null) return `${this.plan.callId}: dialling`;
+    if (meter === undefined) return `${this.plan.callId}: answered`;
+    return `${this.plan.callId}: ${meter.phase}, turn ${meter.turns.length} of ${this.plan.utterances.length}`;
+  }
+
   private async connectAndDial(): Promise<void> {
     const { clock, scenario } = this.context;
     try {
@@ -131,7 +150,7 @@ class CallSession {
       this.endReason = 'not_started';
       return;
     }
-    this.link.onMessage((message) => this.receive(message));
+    this.link.onMessage((message) => this.guarded(() => this.receive(message)));
     this.link.onClose(() => this.switchClosed());
 
     const answered = new Promise<'answered' | 'failed'>((resolve) => (this.resolveAnswer = resolve));
@@ -155,7 +174,7 @@ class CallSession {
     const ended = new Promise<void>((resolve) => (this.resolveEnd = resolve));
     this.guard = clock.setTimer(() => this.end('max_call_time'), this.context.maxCallMs);
     this.scheduleStartedAt = answeredAt + this.plan.framePhaseMs;
-    this.schedule = new PeriodicSchedule(clock, this.scheduleStartedAt, FRAME_MS, (scheduled) => this.tick(scheduled));
+    this.schedule = new PeriodicSchedule(clock, this.scheduleStartedAt, FRAME_MS, (scheduled) => this.guarded(() => this.tick(scheduled)));
     return ended;
   }
 
@@ -247,6 +266,17 @@ class CallSession {
         this.cdr = message.record;
         this.resolveCdr?.();
         return;
+    }
+  }
+
+  /** Runs a timer or socket callback so that an exception ends this call, not the run. */
+  private guarded(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      this.error = (err as Error).message;
+      this.resolveAnswer?.('failed');
+      this.end('driver_error');
     }
   }
 

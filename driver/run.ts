@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 
 import { startEventLoopMonitor, type Clock, type Link } from '../core/index.js';
 import type { AudioLibrary, VadFactory } from '../audio/index.js';
-import { notStartedRecord, runCall, type CallContext, type CallPlan } from './call.js';
+import { notStartedRecord, startCall, type ActiveCall, type CallContext, type CallPlan } from './call.js';
 import { GeneratorMeter, type GeneratorStats } from './generator.js';
 import { arrivalTimesMs, pacedByRate, REDIALLABLE_FAILURES } from './pacing.js';
 import { buildRunPlan } from './plan.js';
@@ -60,12 +60,18 @@ export class LoadRun extends EventEmitter {
   private runStartedAt = 0;
   private stopped = false;
   private wakeDialer: (() => void) | undefined;
+  private readonly active = new Map<string, ActiveCall>();
 
   constructor(options: LoadRunOptions) {
     super();
     this.options = { ...RUN_DEFAULTS, ...options };
     const total = options.scenario.rows.length * options.scenario.repeats;
     this.progress = { total, dialled: 0, active: 0, done: 0, completed: 0, failed: 0 };
+  }
+
+  /** Describes each call in progress and its state, for errors about a stuck run. */
+  describeActive(): string[] {
+    return [...this.active.values()].map((call) => call.describe());
   }
 
   /** Stops dialling; calls in progress go on to their end. */
@@ -151,7 +157,7 @@ export class LoadRun extends EventEmitter {
   private async attempt(call: CallPlan): Promise<CallRecord> {
     const vad = this.options.vad.create();
     try {
-      return await runCall(
+      const active = startCall(
         {
           ...this.callContextBase(),
           clock: this.options.clock,
@@ -163,7 +169,10 @@ export class LoadRun extends EventEmitter {
         },
         call,
       );
+      this.active.set(call.callId, active);
+      return await active.done;
     } finally {
+      this.active.delete(call.callId);
       vad.free();
     }
   }

@@ -1,8 +1,8 @@
 import {
   MEDIA_FORMAT,
   type Clock,
+  type DtmfEvent,
   type InboundMediaEvent,
-  type Link,
   type MarkEvent,
   type StartEvent,
   type StopEvent,
@@ -11,7 +11,13 @@ import {
 import type { CallIds } from './ids.js';
 
 /**
- * Sends one call's Twilio Media Streams messages to the agent. One
+ * Sends one message on the agent leg. `onDelivered` runs with the modelled
+ * time the message reaches the agent's socket, after the agent-leg delay.
+ */
+export type AgentSend = (message: string, onDelivered?: (deliveredAt: number) => void) => void;
+
+/**
+ * Builds one call's Twilio Media Streams messages to the agent. One
  * `sequenceNumber` counter spans every message after `connected` (which
  * has none), so `start` is "1". `chunk` counts media messages from "1".
  */
@@ -21,7 +27,7 @@ export class AgentStream {
   private startedAt: number | undefined;
 
   constructor(
-    private readonly link: Link,
+    private readonly sendText: AgentSend,
     private readonly clock: Clock,
     private readonly ids: CallIds,
   ) {}
@@ -50,8 +56,13 @@ export class AgentStream {
     this.send(start);
   }
 
+  /** Media messages sent so far, which is the last `chunk` number used. */
+  get chunksSent(): number {
+    return this.chunk;
+  }
+
   /** Sends one caller frame as inbound media and returns its chunk number. */
-  media(payload: Uint8Array): number {
+  media(payload: Uint8Array, onDelivered?: (deliveredAt: number) => void): number {
     const chunk = ++this.chunk;
     const message: InboundMediaEvent = {
       event: 'media',
@@ -64,8 +75,19 @@ export class AgentStream {
         payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64'),
       },
     };
-    this.send(message);
+    this.send(message, onDelivered);
     return chunk;
+  }
+
+  /** Sends a DTMF digit the caller pressed. */
+  dtmf(digit: string): void {
+    const message: DtmfEvent = {
+      event: 'dtmf',
+      sequenceNumber: this.nextSequence(),
+      streamSid: this.ids.streamSid,
+      dtmf: { track: 'inbound_track', digit },
+    };
+    this.send(message);
   }
 
   /** Echoes a mark whose audio has been played. */
@@ -89,7 +111,7 @@ export class AgentStream {
     return String(this.sequence);
   }
 
-  private send(message: SwitchToAgent): void {
-    this.link.send(JSON.stringify(message));
+  private send(message: SwitchToAgent, onDelivered?: (deliveredAt: number) => void): void {
+    this.sendText(JSON.stringify(message), onDelivered);
   }
 }

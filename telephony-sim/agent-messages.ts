@@ -5,15 +5,18 @@ export type AgentMessage =
   | { kind: 'media'; audio: Buffer; warning?: string }
   | { kind: 'mark'; name: string }
   | { kind: 'clear' }
-  | { kind: 'ignored' }
+  | { kind: 'dtmf'; digit: string }
   | { kind: 'invalid'; warning: string };
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** DTMF events 0 to 15 of RFC 4733: the 16 keys of a full keypad. */
+export const DTMF_DIGIT = /^[0-9*#A-D]$/;
+
 /**
  * Parses one message from the agent leg. Invalid messages come back as a
  * warning kind (`binary_frame`, `invalid_json`, `unknown_event`,
- * `wrong_stream_sid`, `mark_without_name`, `invalid_base64`, ...) so the
+ * `wrong_stream_sid`, `mark_without_name`, `invalid_base64`, `invalid_dtmf`, ...) so the
  * call can count them and go on.
  */
 export function parseAgentMessage(message: WireMessage, streamSid: string): AgentMessage {
@@ -37,7 +40,7 @@ export function parseAgentMessage(message: WireMessage, streamSid: string): Agen
     case 'clear':
       return { kind: 'clear' };
     case 'dtmf':
-      return { kind: 'ignored' };
+      return parseDtmf(parsed);
     default:
       return invalid('unknown_event');
   }
@@ -62,6 +65,12 @@ function parseMark(message: Record<string, unknown>): AgentMessage {
   const mark = message['mark'];
   if (!isObject(mark) || typeof mark['name'] !== 'string' || mark['name'] === '') return invalid('mark_without_name');
   return { kind: 'mark', name: mark['name'] };
+}
+
+function parseDtmf(message: Record<string, unknown>): AgentMessage {
+  const dtmf = message['dtmf'];
+  if (!isObject(dtmf) || typeof dtmf['digit'] !== 'string' || !DTMF_DIGIT.test(dtmf['digit'])) return invalid('invalid_dtmf');
+  return { kind: 'dtmf', digit: dtmf['digit'] };
 }
 
 function hasWavHeader(audio: Buffer): boolean {

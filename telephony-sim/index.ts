@@ -1,4 +1,7 @@
 export { createSwitch, type Switch } from './switch.js';
 export { startSwitchServer, type SwitchServer, type SwitchServerOptions } from './server.js';
-export { SWITCH_DEFAULTS, type SwitchOptions } from './options.js';
+export { SWITCH_DEFAULTS, type SwitchModelOptions, type SwitchOptions } from './options.js';
+export { SWITCH_OPTION_TABLE, type SwitchOptionInfo } from './option-table.js';
+export { validateSwitchOptions } from './validate.js';
+export { ADMISSION_REJECTIONS, type AdmissionRejection } from './admission.js';
 export type { EndReason } from './cdr.js';

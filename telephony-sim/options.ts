@@ -1,24 +1,62 @@
-import { UsageError, type Clock, type Dialer, type Logger } from '../core/index.js';
+import type { Clock, Dialer, Logger } from '../core/index.js';
 
-/** Defaults for every switch option that has one. */
+/**
+ * Defaults for every switch option that has one. Admission limits are
+ * unlimited (undefined) and the network model is off (zero), so the
+ * bundled demo runs unlimited and without impairments.
+ */
 export const SWITCH_DEFAULTS = Object.freeze({
-  /** Modelled network delay from the switch to the caller, recorded per turn. */
-  downlinkDelayMs: 0,
+  /** New calls admitted per second; undefined admits every call at once. */
+  callsPerSecond: undefined as number | undefined,
+  /** Token bucket size; undefined means max(1, ceil(callsPerSecond)). */
+  cpsBurst: undefined as number | undefined,
+  /** Concurrent admitted calls; undefined is unlimited. */
+  maxChannels: undefined as number | undefined,
+  /** Maximum wait in the admission queue; 0 rejects over-limit calls at once. */
+  admissionQueueMs: 0,
+  /** Share of caller frames lost on the way to the switch, 0..1. */
+  uplinkLossRate: 0,
+  /** Share of agent frames lost on the way to the caller, 0..1. */
+  downlinkLossRate: 0,
+  /** One-way network delay of every caller-leg frame, each direction. */
+  callerLegDelayMs: 0,
+  /** Extra per-frame caller-leg delay, drawn uniformly from [0, callerLegJitterMs). */
+  callerLegJitterMs: 0,
+  /** Fixed jitter buffer depth at each receiving end of the caller leg. */
+  jitterBufferMs: 0,
+  /** One-way delay of every agent-leg message, each direction. */
+  agentLegDelayMs: 0,
+  /** Extra per-message agent-leg delay, drawn uniformly from [0, agentLegJitterMs). */
+  agentLegJitterMs: 0,
   /** Maximum wait for the agent's WebSocket to open before the call is rejected. */
   agentConnectTimeoutMs: 10_000,
 });
 
-export interface SwitchOptions {
+/** Admission limits and the network model, the switch settings a user tunes. */
+export interface SwitchModelOptions {
+  callsPerSecond?: number;
+  cpsBurst?: number;
+  maxChannels?: number;
+  admissionQueueMs?: number;
+  uplinkLossRate?: number;
+  downlinkLossRate?: number;
+  callerLegDelayMs?: number;
+  callerLegJitterMs?: number;
+  jitterBufferMs?: number;
+  agentLegDelayMs?: number;
+  agentLegJitterMs?: number;
+  agentConnectTimeoutMs?: number;
+}
+
+export interface SwitchOptions extends SwitchModelOptions {
   clock: Clock;
   /** Opens the agent leg of each call. */
   dial: Dialer;
   /** Dialled number to the agent's WebSocket URL. */
   routes: Record<string, string>;
   logger: Logger;
-  /** Seeds the generated Twilio ids, so a seeded run gets the same ids each time. */
+  /** Seeds the generated Twilio ids and every random draw of the network model. */
   seed?: string | number;
-  downlinkDelayMs?: number;
-  agentConnectTimeoutMs?: number;
 }
 
 /** Options with defaults filled in, in a new object that leaves the caller's untouched. */
@@ -28,35 +66,43 @@ export interface ResolvedSwitchOptions {
   routes: ReadonlyMap<string, string>;
   logger: Logger;
   seed: string | number | undefined;
-  downlinkDelayMs: number;
+  callsPerSecond: number | undefined;
+  /** Filled in whenever callsPerSecond is set. */
+  cpsBurst: number | undefined;
+  maxChannels: number | undefined;
+  admissionQueueMs: number;
+  uplinkLossRate: number;
+  downlinkLossRate: number;
+  callerLegDelayMs: number;
+  callerLegJitterMs: number;
+  jitterBufferMs: number;
+  agentLegDelayMs: number;
+  agentLegJitterMs: number;
   agentConnectTimeoutMs: number;
 }
 
 export function resolveSwitchOptions(options: SwitchOptions): ResolvedSwitchOptions {
+  const defaults = SWITCH_DEFAULTS;
+  const callsPerSecond = options.callsPerSecond ?? defaults.callsPerSecond;
+  const defaultBurst = callsPerSecond === undefined ? undefined : Math.max(1, Math.ceil(callsPerSecond));
+
   return {
     clock: options.clock,
     dial: options.dial,
     routes: new Map(Object.entries(options.routes)),
     logger: options.logger,
     seed: options.seed,
-    downlinkDelayMs: options.downlinkDelayMs ?? SWITCH_DEFAULTS.downlinkDelayMs,
-    agentConnectTimeoutMs: options.agentConnectTimeoutMs ?? SWITCH_DEFAULTS.agentConnectTimeoutMs,
+    callsPerSecond,
+    cpsBurst: options.cpsBurst ?? defaultBurst,
+    maxChannels: options.maxChannels ?? defaults.maxChannels,
+    admissionQueueMs: options.admissionQueueMs ?? defaults.admissionQueueMs,
+    uplinkLossRate: options.uplinkLossRate ?? defaults.uplinkLossRate,
+    downlinkLossRate: options.downlinkLossRate ?? defaults.downlinkLossRate,
+    callerLegDelayMs: options.callerLegDelayMs ?? defaults.callerLegDelayMs,
+    callerLegJitterMs: options.callerLegJitterMs ?? defaults.callerLegJitterMs,
+    jitterBufferMs: options.jitterBufferMs ?? defaults.jitterBufferMs,
+    agentLegDelayMs: options.agentLegDelayMs ?? defaults.agentLegDelayMs,
+    agentLegJitterMs: options.agentLegJitterMs ?? defaults.agentLegJitterMs,
+    agentConnectTimeoutMs: options.agentConnectTimeoutMs ?? defaults.agentConnectTimeoutMs,
   };
-}
-
-/** Checks the options a switch cannot run with and names the one at fault. */
-export function validateSwitchOptions(options: ResolvedSwitchOptions): void {
-  for (const [number, url] of options.routes) {
-    if (!/^wss?:\/\//.test(url)) {
-      throw new UsageError('VL_INVALID_ROUTE', `route for ${number} has URL ${JSON.stringify(url)}, which is not a WebSocket URL`, 'use a ws:// or wss:// URL');
-    }
-  }
-  requireNonNegative('downlinkDelayMs', options.downlinkDelayMs);
-  requireNonNegative('agentConnectTimeoutMs', options.agentConnectTimeoutMs);
-}
-
-function requireNonNegative(name: string, value: number): void {
-  if (!Number.isFinite(value) || value < 0) {
-    throw new UsageError('VL_INVALID_OPTION', `${name} is ${value}, expected a finite number of ms >= 0`);
-  }
 }

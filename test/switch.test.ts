@@ -1,5 +1,8 @@
+import { Writable } from 'node:stream';
+
 import websocket from '@fastify/websocket';
 import Fastify from 'fastify';
+import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import type WebSocket from 'ws';
 
@@ -18,9 +21,10 @@ import {
   type CallDetailRecord,
   type Clock,
   type Link,
+  type Logger,
 } from '../core/index.js';
 import { createIdGenerator } from '../telephony-sim/ids.js';
-import { startSwitchServer, type SwitchServer } from '../telephony-sim/index.js';
+import { startSwitchServer, type SwitchModelOptions, type SwitchServer } from '../telephony-sim/index.js';
 
 type Json = Record<string, any>;
 
@@ -154,17 +158,28 @@ const SCRIPTS: Record<string, AgentScript> = {
     clock.setTimer(() => session.socket.close(1000), GREETING_DELAY_MS);
   },
 
-  /** One message of each invalid kind, then 160 bytes of valid audio. */
+  /** Two messages of each invalid kind, then 160 bytes of valid audio. */
   garbage: (session, event) => {
     if (Buffer.isBuffer(event.message) || event.message['event'] !== 'start') return;
     const streamSid = session.streamSid;
-    session.socket.send(Buffer.alloc(10));
-    session.socket.send('{not json');
-    session.socket.send(JSON.stringify({ event: 'dance', streamSid }));
-    session.socket.send(JSON.stringify({ event: 'media', streamSid: 'MZ0', media: { payload: 'AAAA' } }));
-    session.socket.send(JSON.stringify({ event: 'mark', streamSid, mark: {} }));
-    session.socket.send(JSON.stringify({ event: 'media', streamSid, media: { payload: '@@@@' } }));
+    const wav = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVE'), Buffer.alloc(FRAME_BYTES - 12, MULAW_SILENCE)]);
+    for (let i = 0; i < 2; i++) {
+      session.socket.send(Buffer.alloc(10));
+      session.socket.send('{not json');
+      session.socket.send(JSON.stringify({ event: 'dance', streamSid }));
+      session.socket.send(JSON.stringify({ event: 'media', streamSid: 'MZ0', media: { payload: 'AAAA' } }));
+      session.socket.send(JSON.stringify({ event: 'mark', streamSid, mark: {} }));
+      session.socket.send(JSON.stringify({ event: 'media', streamSid, media: { payload: '@@@@' } }));
+      session.socket.send(JSON.stringify({ event: 'media', streamSid, media: { payload: wav.toString('base64') } }));
+      session.socket.send(JSON.stringify({ event: 'dtmf', streamSid, dtmf: { digit: 'x' } }));
+    }
     sendMedia(session, FRAME_BYTES, AUDIO_BYTE);
+  },
+
+  /** Sends DTMF 7 after `start`. */
+  dtmf: (session, event) => {
+    if (Buffer.isBuffer(event.message) || event.message['event'] !== 'start') return;
+    session.socket.send(JSON.stringify({ event: 'dtmf', streamSid: session.streamSid, dtmf: { track: 'outbound_track', digit: '7' } }));
   },
 };
 
@@ -232,6 +247,10 @@ class TestCaller {
     this.link.send(JSON.stringify({ event: 'dial', callId, number, parameters: { callId, ...parameters } }));
   }
 
+  pressKey(digit: string): void {
+    this.link.send(JSON.stringify({ event: 'dtmf', digit }));
+  }
+
   sendFrame(flags = 0, fill = 0x10): void {
     this.link.send(encodeFrame({ seq: this.seq++, sentAt: clock.now(), flags, payload: Buffer.alloc(FRAME_BYTES, fill) }));
   }
@@ -277,9 +296,16 @@ interface Harness {
   call(): Promise<TestCaller>;
 }
 
-async function build(t: Test, routes: (agent: FakeAgent) => Record<string, string> = (agent) => ({ '+15550100': agent.url })): Promise<Harness> {
+interface BuildOptions {
+  routes?: (agent: FakeAgent) => Record<string, string>;
+  model?: SwitchModelOptions;
+  logger?: Logger;
+}
+
+async function build(t: Test, options: BuildOptions = {}): Promise<Harness> {
+  const { routes = (agent: FakeAgent) => ({ '+15550100': agent.url }), model = {}, logger = silentLogger() } = options;
   const agent = await startFakeAgent(t);
-  const server = await startSwitchServer({ clock: clock as Clock, routes: routes(agent), logger: silentLogger() });
+  const server = await startSwitchServer({ clock: clock as Clock, routes: routes(agent), logger, ...model });
   t.teardown(() => server.close());
 
   const call = async () => {
@@ -392,9 +418,10 @@ t.test('odd-size media plays as 20 ms frames', async (t) => {
   t.ok(frames.length > second + 2, 'silence frames follow the audio');
   t.ok(frames.slice(second + 2).every(isSilence), 'frames after the audio are silence');
 
-  const lateness = audio.map((frame, i) => Math.abs(frame.sentAt - audio[0]!.sentAt - i * FRAME_MS));
-  const worst = Math.max(...lateness);
-  t.ok(worst <= FRAME_TOLERANCE_MS, `frames within ${FRAME_TOLERANCE_MS} ms of a 20 ms grid (worst ${worst.toFixed(2)} ms)`);
+  // Headers carry each frame's grid slot, so they step by exactly 20 ms however late the timer ran.
+  const offGrid = frames.map((frame) => Math.abs(frame.sentAt - frames[0]!.sentAt - frame.seq * FRAME_MS));
+  const worst = Math.max(...offGrid);
+  t.ok(worst < 1e-6, `frame headers on a 20 ms grid (worst ${worst} ms off)`);
 
   const items = caller.inbox.items;
   const indexOfFrame = (index: number) => items.findIndex((item) => item.frame?.seq === frames[index]!.seq);
@@ -485,7 +512,7 @@ t.test('unknown number is rejected with 404', async (t) => {
 });
 
 t.test('unreachable agent is rejected with 502', async (t) => {
-  const { call } = await build(t, (agent) => ({ '+15550199': `ws://127.0.0.1:${agent.port}/missing` }));
+  const { call } = await build(t, { routes: (agent) => ({ '+15550199': `ws://127.0.0.1:${agent.port}/missing` }) });
   const caller = await call();
 
   caller.dial('down', '+15550199');
@@ -538,7 +565,14 @@ t.test('caller close stops the agent stream', async (t) => {
 });
 
 t.test('invalid agent messages are counted', async (t) => {
-  const { call } = await build(t);
+  const logged: Json[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logged.push(JSON.parse(chunk.toString()) as Json);
+      done();
+    },
+  });
+  const { call } = await build(t, { logger: pino({ level: 'warn' }, sink) });
   const caller = await call();
 
   caller.dial('garbage', '+15550100', { script: 'garbage' });
@@ -547,11 +581,132 @@ t.test('invalid agent messages are counted', async (t) => {
 
   t.same(
     record.protocol_warnings,
-    { binary_frame: 1, invalid_json: 1, unknown_event: 1, wrong_stream_sid: 1, mark_without_name: 1, invalid_base64: 1 },
-    'one warning of each kind',
+    {
+      binary_frame: 2,
+      invalid_json: 2,
+      unknown_event: 2,
+      wrong_stream_sid: 2,
+      mark_without_name: 2,
+      invalid_base64: 2,
+      wav_header_in_payload: 2,
+      invalid_dtmf: 2,
+    },
+    'two warnings of each kind',
   );
-  t.equal(record.agent_media_messages, 1, 'valid media still played');
+  const warnings = logged.filter((line) => line['msg'] === 'protocol warning').map((line) => line['kind']);
+  t.equal(warnings.length, 8, 'one log line per kind');
+  t.equal(new Set(warnings).size, 8, 'each kind logged once');
+  t.equal(record.agent_media_messages, 3, 'valid and WAV-headed media still played');
   t.equal(record.end_reason, 'caller_hangup', 'call went on');
+});
+
+t.test('caller dtmf reaches the agent', async (t) => {
+  const { agent, call } = await build(t);
+  const caller = await call();
+
+  caller.dial('keys', '+15550100', { script: 'idle' });
+  caller.pressKey('1');
+  await caller.waitForEvent('answered');
+  const session = await agentSession(agent, 'keys');
+  caller.pressKey('#');
+  const dtmf = await session.inbox.waitFor((event) => !Buffer.isBuffer(event.message) && event.message['event'] === 'dtmf', 'agent dtmf');
+  const record = await caller.hangup();
+
+  t.same(dtmf.message, { event: 'dtmf', streamSid: session.streamSid, sequenceNumber: '2', dtmf: { track: 'inbound_track', digit: '#' } }, 'Twilio dtmf event');
+  const events = agentMessages(session).map((message) => message['event']);
+  t.same(events.slice(0, 2), ['connected', 'start'], 'nothing before start');
+  t.equal(events.filter((event) => event === 'dtmf').length, 1, 'key pressed before the answer is not sent');
+  t.equal(record.protocol_warnings['caller_dtmf_before_answer'], 1, 'early key counted');
+  t.equal(record.dtmf_from_caller, 1, 'record counts the digit');
+});
+
+t.test('agent dtmf reaches the caller', async (t) => {
+  const { call } = await build(t);
+  const caller = await call();
+
+  caller.dial('tones', '+15550100', { script: 'dtmf' });
+  const dtmf = await caller.waitForEvent('dtmf');
+  const record = await caller.hangup();
+
+  t.same(dtmf, { event: 'dtmf', digit: '7' }, 'caller dtmf message');
+  t.equal(record.dtmf_from_agent, 1, 'record counts the digit');
+});
+
+t.test('cps limit rejects a burst with 503', async (t) => {
+  const { call } = await build(t, { model: { callsPerSecond: 2, cpsBurst: 1 } });
+  const callers = await Promise.all(Array.from({ length: 5 }, () => call()));
+
+  callers.forEach((caller, i) => caller.dial(`burst-${i}`, '+15550100'));
+  const outcomes = await Promise.all(
+    callers.map((caller) => caller.inbox.waitFor((item) => item.message?.['event'] === 'answered' || item.message?.['event'] === 'rejected', 'answer or rejection')),
+  );
+
+  const rejected = outcomes.filter((item) => item.message!['event'] === 'rejected').map((item) => item.message!);
+  t.equal(outcomes.length - rejected.length, 1, 'one call answered');
+  t.equal(rejected.length, 4, 'four calls rejected');
+  t.ok(rejected.every((message) => message['reason'] === 'rejected_cps'), 'reason rejected_cps');
+  t.ok(rejected.every((message) => message['code'] === 503), 'code 503');
+});
+
+t.test('busy channel rejects with 486', async (t) => {
+  const { call } = await build(t, { model: { maxChannels: 1 } });
+  const first = await call();
+  const second = await call();
+
+  first.dial('first', '+15550100');
+  await first.waitForEvent('answered');
+  second.dial('second', '+15550100');
+  const rejected = await second.waitForEvent('rejected');
+
+  t.same(rejected, { event: 'rejected', callId: 'second', reason: 'rejected_busy', code: 486 }, 'rejected message');
+});
+
+t.test('queued call is answered when a channel frees', async (t) => {
+  const { call } = await build(t, { model: { maxChannels: 1, admissionQueueMs: WAIT_TIMEOUT_MS } });
+  const first = await call();
+  const second = await call();
+
+  first.dial('first', '+15550100');
+  await first.waitForEvent('answered');
+  second.dial('second', '+15550100');
+  await first.waitForFrame(2);
+  t.equal(second.inbox.items.length, 0, 'second call waits while the first holds the channel');
+  await first.hangup();
+  await second.waitForEvent('answered');
+  const record = await second.hangup();
+
+  t.ok(record.admission_wait_ms !== null && record.admission_wait_ms > 0, `admission wait ${record.admission_wait_ms} ms recorded`);
+  t.ok(record.setup_ms !== null && record.setup_ms >= record.admission_wait_ms!, 'setup time includes the wait');
+});
+
+t.test('metrics report a rejection', async (t) => {
+  const { server, call } = await build(t, { model: { maxChannels: 1 } });
+  const first = await call();
+  const second = await call();
+
+  first.dial('first', '+15550100');
+  first.sendFrame();
+  await first.waitForEvent('answered');
+  await first.waitForFrame(1);
+  second.dial('second', '+15550100');
+  await second.waitForEvent('rejected');
+  const response = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+  const text = await response.text();
+
+  t.match(response.headers.get('content-type'), /^text\/plain; version=0\.0\.4/, 'Prometheus content type');
+  t.match(text, /^voice_load_switch_rejections_total\{reason="rejected_busy"\} 1$/m, 'rejection by reason');
+  t.match(text, /^voice_load_switch_calls_total\{outcome="rejected"\} 1$/m, 'rejected call counted by outcome');
+  t.match(text, /^voice_load_switch_channels_in_use 1$/m, 'channel in use');
+  t.match(text, /^voice_load_switch_frames_forwarded_total\{direction="downlink"\} \d+$/m, 'downlink frames counted');
+  t.match(text, /^voice_load_switch_frames_dropped_total\{direction="uplink",cause="not_answered"\} 1$/m, 'frame before the answer dropped');
+});
+
+t.test('routes lists numbers and agent URLs', async (t) => {
+  const { agent, server } = await build(t);
+
+  const response = await fetch(`http://127.0.0.1:${server.port}/routes`);
+
+  t.same(await response.json(), { '+15550100': agent.url }, 'route table');
 });
 
 t.test('seeded ids repeat per call', async (t) => {
