@@ -26,11 +26,13 @@ t.test('turn latency equals the sum of its parts', async (t) => {
       const clip = audio.get('agent', answer);
       // Frames the mock's VAD still called voiced after the frame that held the end of speech.
       const vadDelayMs = (mockTurn.lastVoicedChunk! - breakdown.flagged_chunk) * 20;
-      const expected = breakdown.uplink_ms + vadDelayMs + configuredMs + breakdown.playout_wait_ms! + breakdown.downlink_ms! + clip.voicedOnsetMs;
+      // How late the mock's last timer fired, on the mock's own clock readings.
+      const mockLateMs = mockTurn.answerSentAt - (mockTurn.endpointStartedAt + configuredMs);
+      const expected = breakdown.uplink_ms + vadDelayMs + configuredMs + mockLateMs + breakdown.playout_wait_ms! + breakdown.downlink_ms! + clip.voicedOnsetMs;
       const error = turn.latency_ms! - expected;
       errors.push(Math.abs(error));
       t.comment(
-        `${record.call_id} turn ${turn.turn}: latency ${turn.latency_ms} = uplink ${breakdown.uplink_ms.toFixed(2)} + vad ${vadDelayMs} + endpointing ${ENDPOINTING_MS} + stages ${configuredMs - ENDPOINTING_MS} + playout ${breakdown.playout_wait_ms!.toFixed(2)} + downlink ${breakdown.downlink_ms} + onset ${clip.voicedOnsetMs} (${error >= 0 ? '+' : ''}${error.toFixed(2)})`,
+        `${record.call_id} turn ${turn.turn}: latency ${turn.latency_ms} = uplink ${breakdown.uplink_ms.toFixed(2)} + vad ${vadDelayMs} + endpointing ${ENDPOINTING_MS} + stages ${configuredMs - ENDPOINTING_MS} + mock late ${mockLateMs.toFixed(2)} + playout ${breakdown.playout_wait_ms!.toFixed(2)} + downlink ${breakdown.downlink_ms} + onset ${clip.voicedOnsetMs} (${error >= 0 ? '+' : ''}${error.toFixed(2)})`,
       );
     }
   }
