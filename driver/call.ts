@@ -239,7 +239,7 @@ class CallSession {
     const now = this.context.clock.now();
     this.transitTimes.push(now - frame.sentAt);
     decodeMulaw(frame.payload, this.pcm);
-    const audible = this.pcm.some((sample) => sample !== 0);
+    const audible = hasSound(this.pcm);
     const voiced = audible && this.context.vad.isVoiced(this.pcm);
     this.meter.frame(now, voiced, audible);
   }
@@ -358,6 +358,11 @@ class CallSession {
       error: this.error,
     });
   }
+}
+
+function hasSound(samples: Int16Array): boolean {
+  for (let i = 0; i < samples.length; i++) if (samples[i] !== 0) return true;
+  return false;
 }
 
 function padFrame(frame: Uint8Array): Uint8Array {

@@ -43,8 +43,12 @@ export class RtpDirection {
     private readonly jitterBufferMs: number,
   ) {}
 
-  /** Draws the fate of the next frame. Always two draws, so loss and jitter settings do not shift each other's streams. */
+  /**
+   * Draws the fate of the next frame. Always two draws, so loss and jitter
+   * settings do not shift each other's streams; a perfect path draws none.
+   */
   next(): FrameTransit {
+    if (this.lossRate === 0 && this.jitterMs === 0) return { fate: 'delivered', delayMs: this.delayMs + this.jitterBufferMs };
     const lost = this.random() < this.lossRate;
     const jitter = this.random() * this.jitterMs;
     const delayMs = this.delayMs + this.jitterBufferMs;
@@ -67,6 +71,7 @@ export class TcpDirection {
   ) {}
 
   nextDelayMs(): number {
+    if (this.jitterMs === 0) return this.delayMs;
     return this.delayMs + this.random() * this.jitterMs;
   }
 }
