@@ -34,7 +34,7 @@ export interface Distribution {
 }
 
 export interface Summary {
-  calls: { total: number; started: number; completed: number };
+  calls: { total: number; started: number; completed: number; response_loops: number };
   completed_rate: number;
   start_failures: Record<string, number>;
   end_reasons: Record<string, number>;
@@ -64,7 +64,7 @@ export function summarize(records: CallRecord[], turnTimeoutMs: number, generato
   const turns = started.flatMap((record) => record.turns);
 
   return {
-    calls: { total: records.length, started: started.length, completed },
+    calls: { total: records.length, started: started.length, completed, response_loops: started.filter((record) => record.response_loop).length },
     completed_rate: records.length === 0 ? 0 : round(completed / records.length, 4),
     start_failures: countBy(records.flatMap((record) => (record.start_failure === undefined ? [] : [record.start_failure]))),
     end_reasons: countBy(records.map((record) => record.end_reason)),

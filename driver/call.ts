@@ -14,7 +14,8 @@ import {
   type TimerHandle,
   type WireMessage,
 } from '../core/index.js';
-import { decodeMulaw, MULAW_SILENCE, type Vad } from '../audio/index.js';
+import { decodeMulaw, levelDbfs, MULAW_SILENCE, type Vad } from '../audio/index.js';
+import { analyzeLoops } from './bursts.js';
 import { ConversationMeter, type TurnMeasurement } from './meter.js';
 import type { CallRecord, TurnRecord } from './record.js';
 import type { Scenario } from './scenario.js';
@@ -54,6 +55,8 @@ export interface CallContext {
   cdrTimeoutMs: number;
   /** Receives the call's generator measurements when it ends. */
   generator?: GeneratorSink;
+  /** Calls in progress in the run right now, recorded at the start of each turn. */
+  activeCalls?: () => number;
 }
 
 /** Collects the load generator's own timing across calls. */
@@ -107,6 +110,7 @@ class CallSession {
   private framesReceived = 0;
   private readonly sendLags: number[] = [];
   private readonly transitTimes: number[] = [];
+  private readonly activeAtTurn: number[] = [];
   private scheduleStartedAt: number | null = null;
   private scheduleStoppedAt: number | null = null;
   private readonly pcm = new Int16Array(FRAME_BYTES);
@@ -208,6 +212,7 @@ class CallSession {
     // The frame that holds the end of speech: speechEndMs falls inside or at the end of it.
     this.flagIndex = Math.max(0, Math.ceil(utterance.speechEndMs / FRAME_MS) - 1);
     meter.startTurn(t0, utterance.speechEndMs);
+    this.activeAtTurn.push(this.context.activeCalls?.() ?? 1);
   }
 
   private sendFrame(scheduledMs: number, now: number): void {
@@ -241,7 +246,7 @@ class CallSession {
     decodeMulaw(frame.payload, this.pcm);
     const audible = hasSound(this.pcm);
     const voiced = audible && this.context.vad.isVoiced(this.pcm);
-    this.meter.frame(now, voiced, audible);
+    this.meter.frame(now, voiced, audible, audible ? Math.max(-100, levelDbfs(this.pcm)) : -100);
   }
 
   private receiveSignal(message: SwitchToCaller): void {
@@ -355,6 +360,7 @@ class CallSession {
       sendLags: this.sendLags,
       receiveLags,
       framesExpected,
+      activeAtTurn: this.activeAtTurn,
       error: this.error,
     });
   }
@@ -388,6 +394,7 @@ interface RecordInputs {
   sendLags: number[];
   receiveLags: number[];
   framesExpected: number;
+  activeAtTurn?: number[];
   error: string | undefined;
 }
 
@@ -417,10 +424,11 @@ export function notStartedRecord(context: Pick<CallContext, 'scenario' | 'conten
 export function buildCallRecord(inputs: RecordInputs): CallRecord {
   const { plan, context, dialedAt, meter } = inputs;
   const relative = (time: number | null) => (time === null ? null : round(time - dialedAt));
-  const turns = (meter?.turns ?? []).map((turn) => toTurnRecord(turn, plan, relative));
+  const turns = (meter?.turns ?? []).map((turn) => toTurnRecord(turn, plan, relative, context.runStartedAt, inputs.activeAtTurn?.[turn.turn - 1] ?? null));
+  const loops = analyzeLoops(meter?.bursts ?? []);
   const content = contentCheck(inputs);
   const averaged = averageLatency(meter?.turns ?? [], context.scenario.turnTimeoutMs);
-  const reasons = incompleteReasons(inputs, turns, content);
+  const reasons = incompleteReasons(inputs, turns, content, loops.responseLoop);
 
   const record: CallRecord = {
     call_id: plan.callId,
@@ -438,6 +446,8 @@ export function buildCallRecord(inputs: RecordInputs): CallRecord {
     answered_turns: turns.filter((turn) => turn.latency_ms !== null).length,
     total_turns: turns.length,
     turns,
+    response_loop: loops.responseLoop,
+    loop_events: { repeated_replies: loops.repeatedReplies, fragments: loops.fragments, unprompted: loops.unprompted },
     expected_result: plan.expectedResult,
     content,
     marks: inputs.marks,
@@ -453,10 +463,12 @@ export function buildCallRecord(inputs: RecordInputs): CallRecord {
   return record;
 }
 
-function toTurnRecord(turn: TurnMeasurement, plan: CallPlan, relative: (time: number | null) => number | null): TurnRecord {
+function toTurnRecord(turn: TurnMeasurement, plan: CallPlan, relative: (time: number | null) => number | null, runStartedAt: number, activeCalls: number | null): TurnRecord {
   const record: TurnRecord = {
     turn: turn.turn,
     text: plan.utterances[turn.turn - 1]?.text ?? '',
+    at_ms: round(turn.endOfSpeechAt - runStartedAt),
+    active_calls: activeCalls,
     latency_ms: turn.latencyMs === null ? null : round(turn.latencyMs),
     timed_out: turn.timedOut,
     talk_over: turn.talkOver,
@@ -492,7 +504,7 @@ function contentCheck(inputs: RecordInputs): CallRecord['content'] {
   return inputs.context.contentKnown || agentMarksAnswers ? 'missing' : 'not_verified';
 }
 
-function incompleteReasons(inputs: RecordInputs, turns: TurnRecord[], content: CallRecord['content']): string[] {
+function incompleteReasons(inputs: RecordInputs, turns: TurnRecord[], content: CallRecord['content'], responseLoop: boolean): string[] {
   if (inputs.startFailure !== undefined) return ['start_failure'];
   const reasons: string[] = [];
   if (turns.length < inputs.plan.utterances.length) reasons.push('turns_missing');
@@ -500,6 +512,8 @@ function incompleteReasons(inputs: RecordInputs, turns: TurnRecord[], content: C
   if (turns.some((turn) => turn.talk_over)) reasons.push('talk_over');
   if (turns.some((turn) => !turn.timed_out && !turn.talk_over && turn.latency_ms === null)) reasons.push('turn_unanswered');
   if (inputs.endReason !== 'completed' && inputs.endReason !== 'agent_hangup') reasons.push(`ended_${inputs.endReason}`);
+  if (turns.some((turn) => turn.fragments > 0)) reasons.push('fragments');
+  if (responseLoop) reasons.push('response_loop');
   if (content === 'missing') reasons.push('result_not_heard');
   return reasons;
 }

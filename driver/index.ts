@@ -7,3 +7,4 @@ export * from './run.js';
 export { GENERIC_FOLLOW_UPS } from './follow-ups.js';
 export * from './generator.js';
 export * from './pacing.js';
+export * from './bursts.js';

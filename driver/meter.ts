@@ -17,6 +17,11 @@
  *   later onset is that turn's late answer.
  */
 
+import type { Burst, BurstKind } from './bursts.js';
+
+/** Level recorded for a frame of digital silence. */
+const SILENCE_DBFS = -100;
+
 export interface MeterOptions {
   onsetFrames: number;
   agentEndSilenceMs: number;
@@ -53,8 +58,11 @@ export type MeterPhase = 'awaiting_greeting' | 'greeting' | 'ready' | 'speaking'
 interface AgentLine {
   voicedRun: number;
   voicedRunStart: number;
+  /** Levels of the frames of the current voiced run, for the burst it may start. */
+  runLevels: number[];
   inSpeech: boolean;
   lastVoicedAt: number | null;
+  burst: Burst | null;
 }
 
 export class ConversationMeter {
@@ -66,7 +74,9 @@ export class ConversationMeter {
   readyAt: number | null = null;
   failure: string | null = null;
   readonly turns: TurnMeasurement[] = [];
-  private readonly line: AgentLine = { voicedRun: 0, voicedRunStart: 0, inSpeech: false, lastVoicedAt: null };
+  /** Every agent speech burst heard, in order. */
+  readonly bursts: Burst[] = [];
+  private readonly line: AgentLine = { voicedRun: 0, voicedRunStart: 0, runLevels: [], inSpeech: false, lastVoicedAt: null, burst: null };
 
   constructor(private readonly options: MeterOptions, answeredAt: number) {
     this.answeredAt = answeredAt;
@@ -109,18 +119,24 @@ export class ConversationMeter {
     return turn;
   }
 
-  /** Feeds one agent frame: its arrival time, VAD verdict and whether it held any sound at all. */
-  frame(arrivalMs: number, voiced: boolean, audible: boolean): void {
+  /**
+   * Feeds one agent frame: its arrival time, VAD verdict, whether it held
+   * any sound at all, and its level in dBFS (for reply fingerprints).
+   */
+  frame(arrivalMs: number, voiced: boolean, audible: boolean, levelDbfs = SILENCE_DBFS): void {
     this.advance(arrivalMs);
     const turn = this.currentTurn;
     if (audible && turn && turn.firstAudioAt === null && arrivalMs >= turn.endOfSpeechAt) turn.firstAudioAt = arrivalMs;
+    if (this.line.burst !== null) this.line.burst.envelope.push(levelDbfs);
 
     if (!voiced) {
       this.line.voicedRun = 0;
+      this.line.runLevels = [];
       return;
     }
     if (this.line.voicedRun === 0) this.line.voicedRunStart = arrivalMs;
     this.line.voicedRun++;
+    if (!this.line.inSpeech) this.line.runLevels.push(levelDbfs);
     if (this.line.inSpeech) {
       this.voiced(arrivalMs);
     } else if (this.line.voicedRun >= this.options.onsetFrames) {
@@ -138,6 +154,7 @@ export class ConversationMeter {
 
   private voiced(arrivalMs: number): void {
     this.line.lastVoicedAt = arrivalMs;
+    if (this.line.burst !== null) this.line.burst.lastVoicedAt = arrivalMs;
     const turn = this.currentTurn;
     if (turn && (this.phase === 'answering' || this.phase === 'speaking' || this.phase === 'awaiting_answer') && turn.onsetAt !== null) {
       turn.lastVoicedAt = arrivalMs;
@@ -145,31 +162,41 @@ export class ConversationMeter {
   }
 
   private onset(onsetAt: number): void {
+    const kind = this.classifyOnset(onsetAt);
+    const burst: Burst = { kind, turn: this.turns.length, onsetAt, lastVoicedAt: onsetAt, envelope: [...this.line.runLevels] };
+    this.line.burst = burst;
+    this.bursts.push(burst);
+  }
+
+  /** Applies an onset to the conversation and returns what the burst is. */
+  private classifyOnset(onsetAt: number): BurstKind {
     const turn = this.currentTurn;
     switch (this.phase) {
       case 'awaiting_greeting':
         this.greetingOnsetAt = onsetAt;
         this.phase = 'greeting';
-        return;
+        return 'greeting';
       case 'speaking':
       case 'awaiting_answer':
-        if (turn === undefined) return;
-        if (this.claimLateAnswer(onsetAt)) return;
+        if (turn === undefined) return 'unprompted';
+        if (this.claimLateAnswer(onsetAt)) return 'late_answer';
         turn.onsetAt = onsetAt;
+        this.phase = 'answering';
         if (onsetAt < turn.endOfSpeechAt) {
           turn.talkOver = true;
           turn.talkOverOffsetMs = onsetAt - turn.endOfSpeechAt;
-        } else {
-          turn.latencyMs = onsetAt - turn.endOfSpeechAt;
+          return 'talk_over';
         }
-        this.phase = 'answering';
-        return;
+        turn.latencyMs = onsetAt - turn.endOfSpeechAt;
+        return 'answer';
       case 'ready':
         // Speech after the answer ended and before the caller spoke again.
-        if (turn !== undefined && !this.claimLateAnswer(onsetAt)) turn.fragments++;
-        return;
+        if (turn === undefined) return 'unprompted';
+        if (this.claimLateAnswer(onsetAt)) return 'late_answer';
+        turn.fragments++;
+        return 'fragment';
       default:
-        return;
+        return 'unprompted';
     }
   }
 
@@ -189,6 +216,8 @@ export class ConversationMeter {
     if (nowMs < answerEnd) return;
     this.line.inSpeech = false;
     this.line.voicedRun = 0;
+    this.line.runLevels = [];
+    this.closeBurst();
     if (this.phase === 'greeting') {
       this.greetingEndAt = answerEnd;
       this.phase = 'ready';
@@ -199,6 +228,14 @@ export class ConversationMeter {
       this.phase = 'ready';
       this.readyAt = answerEnd;
     }
+  }
+
+  /** Ends the current burst, dropping the silent frames after its last voiced one. */
+  private closeBurst(): void {
+    const burst = this.line.burst;
+    if (burst === null) return;
+    burst.envelope.length = Math.min(burst.envelope.length, Math.round((burst.lastVoicedAt - burst.onsetAt) / 20) + 1);
+    this.line.burst = null;
   }
 
   private checkTimeouts(nowMs: number): void {

@@ -4,6 +4,10 @@ import type { CallDetailRecord } from '../core/index.js';
 export interface TurnRecord {
   turn: number;
   text: string;
+  /** End of the caller's speech, ms from the start of the run. */
+  at_ms: number;
+  /** Calls in progress in the run when the caller started this turn. */
+  active_calls: number | null;
   latency_ms: number | null;
   timed_out: boolean;
   talk_over: boolean;
@@ -38,6 +42,9 @@ export interface CallRecord {
   answered_turns: number;
   total_turns: number;
   turns: TurnRecord[];
+  /** Near-identical replies to different turns, fragments or unprompted speech, two or more times in the call. */
+  response_loop: boolean;
+  loop_events: { repeated_replies: number; fragments: number; unprompted: number };
   expected_result: string;
   /** `heard` (the agent's mark for the expected result arrived), `missing`, or `not_verified`. */
   content: 'heard' | 'missing' | 'not_verified';

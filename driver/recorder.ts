@@ -103,9 +103,9 @@ export function recordingPath(runDir: string, callId: string): string {
 
 /**
  * Hands out a recorder per call and writes each finished recording to
- * `<runDir>/recordings/<call_id>.wav`. Writes are not awaited by the call,
- * so a simulation on a virtual clock never waits on disk; `flush()` waits
- * for all of them and rejects with the first write error.
+ * `<runDir>/recordings/<call_id>.wav`. The call does not await the write,
+ * so a simulation on a virtual clock never waits on disk. `flush()` waits
+ * for all writes and rejects with the first write error.
  */
 export class RecordingStore {
   private readonly writes: Array<Promise<void>> = [];

@@ -166,6 +166,7 @@ export class LoadRun extends EventEmitter {
           maxCallMs: this.options.maxCallMs,
           cdrTimeoutMs: this.options.cdrTimeoutMs,
           generator: this.generator,
+          activeCalls: () => this.progress.active,
         },
         call,
       );

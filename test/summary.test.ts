@@ -5,7 +5,7 @@ import type { CallRecord, TurnRecord } from '../driver/index.js';
 
 function turn(latency: number | null, extra: Partial<TurnRecord> = {}): TurnRecord {
   return {
-    turn: 1, text: 'x', latency_ms: latency, timed_out: false, talk_over: false,
+    turn: 1, text: 'x', at_ms: 0, active_calls: 1, latency_ms: latency, timed_out: false, talk_over: false,
     speech_start_ms: 0, end_of_speech_ms: 0, onset_ms: null, first_audio_ms: null, answer_end_ms: null, fragments: 0, ...extra,
   };
 }
@@ -17,7 +17,7 @@ function call(id: string, turns: TurnRecord[], extra: Partial<CallRecord> = {}):
     dialed_at_ms: 0, duration_ms: 1000, setup_ms: 10, time_to_greeting_ms: 50,
     avg_turn_taking_latency_ms: values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length,
     answered_turns: turns.filter((entry) => entry.latency_ms !== null).length, total_turns: turns.length, turns,
-    expected_result: 'r', content: 'heard', marks: [], frames_sent: 0, frames_expected: 0, frames_received: 0, send_lag_ms: { p50: 0, max: 0 }, receive_lag_ms: { p50: 0, max: 0 }, switch: null, ...extra,
+    response_loop: false, loop_events: { repeated_replies: 0, fragments: 0, unprompted: 0 }, expected_result: 'r', content: 'heard', marks: [], frames_sent: 0, frames_expected: 0, frames_received: 0, send_lag_ms: { p50: 0, max: 0 }, receive_lag_ms: { p50: 0, max: 0 }, switch: null, ...extra,
   };
 }
 
