@@ -1,8 +1,8 @@
 import type { AudioLibrary, VadFactory } from '../audio/index.js';
 import { MemoryNetwork, silentLogger, VirtualClock, type Logger } from '../core/index.js';
 import { LoadRun, type CallRecord, type RunResult, type Scenario } from '../driver/index.js';
-import { createMockAgent, type MockConfigOverrides } from '../mock-agent/index.js';
-import { createSwitch, type SwitchModelOptions } from '../telephony-sim/index.js';
+import { createMockAgent, type MockAgent, type MockConfigOverrides } from '../mock-agent/index.js';
+import { createSwitch, type Switch, type SwitchModelOptions } from '../telephony-sim/index.js';
 
 /** In-memory addresses of the simulated servers; nothing listens on a socket. */
 const MOCK_URL = 'mem://mock-agent/media';
@@ -22,12 +22,20 @@ export interface SimulationOptions {
 }
 
 /**
- * Runs the scenario with the driver, the switch and the mock agent in this
- * process on a virtual clock, wired by in-memory links. The frames, JSON,
- * base64, mu-law and VAD are the same as on the wire; only time is simulated.
- * The same seed and options give the same records.
+ * The switch and the mock agent on one virtual clock, wired by in-memory
+ * links. Runs placed on it one after another share the agent's and the
+ * switch's state, as a sweep needs: a leak grows across the levels.
  */
-export async function runSimulation(options: SimulationOptions): Promise<RunResult> {
+export interface SimulatedStack {
+  readonly clock: VirtualClock;
+  readonly mock: MockAgent;
+  readonly switchCore: Switch;
+  run(scenario: Scenario, onRecord?: (record: CallRecord) => void, maxCallMs?: number): Promise<RunResult>;
+  close(): Promise<void>;
+}
+
+/** Builds the simulated switch and mock agent for `scenario.number`, seeded by `scenario.seed`. */
+export function createSimulatedStack(options: Omit<SimulationOptions, 'onRecord' | 'maxCallMs'>): SimulatedStack {
   const { scenario, audio, vad } = options;
   const logger = options.logger ?? silentLogger();
   const clock = new VirtualClock({ seed: `${scenario.seed}:clock` });
@@ -38,24 +46,54 @@ export async function runSimulation(options: SimulationOptions): Promise<RunResu
   const switchCore = createSwitch({ ...options.switchOptions, clock, dial: network.dial, routes: { [scenario.number]: MOCK_URL }, logger, seed: scenario.seed });
   network.listen(SWITCH_URL, (link) => switchCore.handleCallerLink(link));
 
-  const run = new LoadRun({ scenario, clock, connect: () => network.dial(SWITCH_URL), audio, vad, contentKnown: true, ...(options.maxCallMs === undefined ? {} : { maxCallMs: options.maxCallMs }) });
-  if (options.onRecord !== undefined) run.on('call-end', options.onRecord);
+  return {
+    clock,
+    mock,
+    switchCore,
+    run: (runScenario, onRecord, maxCallMs) => runOnStack(clock, network, runScenario, audio, vad, onRecord, maxCallMs),
+    async close() {
+      mock.close();
+      const closed = switchCore.close();
+      await clock.run();
+      await closed;
+    },
+  };
+}
+
+async function runOnStack(
+  clock: VirtualClock,
+  network: MemoryNetwork,
+  scenario: Scenario,
+  audio: AudioLibrary,
+  vad: VadFactory,
+  onRecord: ((record: CallRecord) => void) | undefined,
+  maxCallMs: number | undefined,
+): Promise<RunResult> {
+  const run = new LoadRun({ scenario, clock, connect: () => network.dial(SWITCH_URL), audio, vad, contentKnown: true, ...(maxCallMs === undefined ? {} : { maxCallMs }) });
+  if (onRecord !== undefined) run.on('call-end', onRecord);
 
   let outcome: { result: RunResult } | { error: unknown } | undefined;
   const finished = run.start().then(
     (result) => (outcome = { result }),
     (error: unknown) => (outcome = { error }),
   );
-  try {
-    await clock.run({ until: () => outcome !== undefined, pending: () => run.describeActive() });
-    await finished;
-  } finally {
-    mock.close();
-    const closed = switchCore.close();
-    await clock.run();
-    await closed;
-  }
-
-  if (outcome === undefined || 'error' in outcome) throw outcome === undefined ? new Error('simulation ended before the run') : outcome.error;
+  await clock.run({ until: () => outcome !== undefined, pending: () => run.describeActive() });
+  await finished;
+  if (outcome === undefined || 'error' in outcome) throw outcome === undefined ? new Error('the simulated run ended without a result') : outcome.error;
   return outcome.result;
+}
+
+/**
+ * Runs the scenario with the driver, the switch and the mock agent in this
+ * process on a virtual clock. The frames, JSON, base64, mu-law and VAD are
+ * the same as on the wire; only time is simulated. The same seed and
+ * options give the same records.
+ */
+export async function runSimulation(options: SimulationOptions): Promise<RunResult> {
+  const stack = createSimulatedStack(options);
+  try {
+    return await stack.run(options.scenario, options.onRecord, options.maxCallMs);
+  } finally {
+    await stack.close();
+  }
 }

@@ -16,6 +16,7 @@ import {
 } from '../core/index.js';
 import { decodeMulaw, levelDbfs, MULAW_SILENCE, type Vad } from '../audio/index.js';
 import { analyzeLoops } from './bursts.js';
+import type { CallRecorder, RecordingStore } from './recorder.js';
 import { ConversationMeter, type TurnMeasurement } from './meter.js';
 import type { CallRecord, TurnRecord } from './record.js';
 import type { Scenario } from './scenario.js';
@@ -57,6 +58,8 @@ export interface CallContext {
   generator?: GeneratorSink;
   /** Calls in progress in the run right now, recorded at the start of each turn. */
   activeCalls?: () => number;
+  /** Receives each call's audio when the run records calls. */
+  recordings?: RecordingStore;
 }
 
 /** Collects the load generator's own timing across calls. */
@@ -119,8 +122,11 @@ class CallSession {
   private resolveEnd: (() => void) | undefined;
   private resolveCdr: (() => void) | undefined;
 
+  private readonly recorder: CallRecorder | undefined;
+
   constructor(private readonly context: CallContext, private readonly plan: CallPlan) {
     this.dialedAt = context.clock.now();
+    this.recorder = context.recordings?.open(plan.callId, this.dialedAt);
   }
 
   async run(): Promise<CallRecord> {
@@ -134,6 +140,7 @@ class CallSession {
     } finally {
       this.stopTimers();
       await this.hangUp();
+      if (this.recorder !== undefined) this.context.recordings?.close(this.recorder);
     }
     return this.buildRecord();
   }
@@ -220,7 +227,9 @@ class CallSession {
     const isFlagged = frame !== undefined && this.flagIndex === 0;
     if (frame !== undefined) this.flagIndex--;
     this.sendLags.push(now - scheduledMs);
-    this.link?.send(encodeFrame({ seq: this.seq++, sentAt: now, flags: isFlagged ? FLAG_SPEECH_END : 0, payload: padFrame(frame ?? SILENCE_FRAME) }));
+    const payload = padFrame(frame ?? SILENCE_FRAME);
+    this.recorder?.caller(scheduledMs, payload);
+    this.link?.send(encodeFrame({ seq: this.seq++, sentAt: now, flags: isFlagged ? FLAG_SPEECH_END : 0, payload }));
   }
 
   private receive(message: WireMessage): void {
@@ -243,6 +252,7 @@ class CallSession {
     this.framesReceived++;
     const now = this.context.clock.now();
     this.transitTimes.push(now - frame.sentAt);
+    this.recorder?.agent(now, frame.payload);
     decodeMulaw(frame.payload, this.pcm);
     const audible = hasSound(this.pcm);
     const voiced = audible && this.context.vad.isVoiced(this.pcm);

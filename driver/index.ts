@@ -8,3 +8,4 @@ export { GENERIC_FOLLOW_UPS } from './follow-ups.js';
 export * from './generator.js';
 export * from './pacing.js';
 export * from './bursts.js';
+export * from './recorder.js';

@@ -9,6 +9,7 @@ import { GeneratorMeter, type GeneratorStats } from './generator.js';
 import { arrivalTimesMs, pacedByRate, REDIALLABLE_FAILURES } from './pacing.js';
 import { buildRunPlan } from './plan.js';
 import type { CallRecord } from './record.js';
+import type { RecordingStore } from './recorder.js';
 import type { Scenario } from './scenario.js';
 
 export interface LoadRunOptions {
@@ -22,6 +23,8 @@ export interface LoadRunOptions {
   contentKnown: boolean;
   maxCallMs?: number;
   cdrTimeoutMs?: number;
+  /** Where calls' audio goes when the run records calls. */
+  recordings?: RecordingStore;
 }
 
 export const RUN_DEFAULTS: Readonly<{ maxCallMs: number; cdrTimeoutMs: number }> = Object.freeze({
@@ -167,6 +170,7 @@ export class LoadRun extends EventEmitter {
           cdrTimeoutMs: this.options.cdrTimeoutMs,
           generator: this.generator,
           activeCalls: () => this.progress.active,
+          ...(this.options.recordings === undefined ? {} : { recordings: this.options.recordings }),
         },
         call,
       );
