@@ -1,17 +1,25 @@
 import type { AudioLibrary, VadFactory } from '../audio/index.js';
-import type { Clock, Logger } from '../core/index.js';
+import type { Clock, Logger, VoiceLoadError } from '../core/index.js';
 import { startMockAgentServer, type MockAgentServer, type MockConfigOverrides } from '../mock-agent/index.js';
-import { startSwitchServer, type SwitchServer } from '../telephony-sim/index.js';
+import { startSwitchServer, type SwitchModelOptions, type SwitchServer } from '../telephony-sim/index.js';
 
-/** The switch, and the mock agent when the target is `mock`, listening on 127.0.0.1. */
-export interface EmbeddedServers {
+/** The servers a run dials: started in this process, in a worker thread, or already running elsewhere. */
+export interface RunServers {
   /** Caller-leg URL of the switch. */
   switchUrl: string;
-  /** Agent URL the switch routes the scenario's number to. */
+  /** Agent URL the switch routes the scenario's number to, when this process started the switch. */
+  agentUrl: string | undefined;
+  /** Stops the servers this process started. It does nothing for a switch running elsewhere. */
+  close(): Promise<void>;
+  /** Calls `listener` once if servers in another thread fail after starting. Absent where failures surface as thrown errors. */
+  onFailure?(listener: (err: VoiceLoadError) => void): void;
+}
+
+/** The switch, and the mock agent when the target is `mock`, listening on 127.0.0.1. */
+export interface EmbeddedServers extends RunServers {
   agentUrl: string;
   mock: MockAgentServer | undefined;
   switchServer: SwitchServer;
-  close(): Promise<void>;
 }
 
 export interface EmbeddedOptions {
@@ -24,6 +32,7 @@ export interface EmbeddedOptions {
   /** `mock`, or the ws:// URL of a real agent. */
   target: string;
   mockConfig?: MockConfigOverrides;
+  switchOptions?: SwitchModelOptions;
   logger: Logger;
 }
 
@@ -45,6 +54,7 @@ export async function startEmbeddedServers(options: EmbeddedOptions): Promise<Em
   let switchServer: SwitchServer;
   try {
     switchServer = await startSwitchServer({
+      ...options.switchOptions,
       clock: options.clock,
       routes: { [options.number]: agentUrl },
       seed: options.seed,

@@ -19,6 +19,8 @@ export interface SimulationOptions {
   logger?: Logger;
   /** A call still going after this much simulated time is hung up. */
   maxCallMs?: number;
+  /** Called with the run before it starts, to attach listeners such as progress. */
+  onRun?: (run: LoadRun) => void;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface SimulatedStack {
   readonly clock: VirtualClock;
   readonly mock: MockAgent;
   readonly switchCore: Switch;
-  run(scenario: Scenario, onRecord?: (record: CallRecord) => void, maxCallMs?: number): Promise<RunResult>;
+  run(scenario: Scenario, onRecord?: (record: CallRecord) => void, maxCallMs?: number, onRun?: (run: LoadRun) => void): Promise<RunResult>;
   close(): Promise<void>;
 }
 
@@ -50,7 +52,7 @@ export function createSimulatedStack(options: Omit<SimulationOptions, 'onRecord'
     clock,
     mock,
     switchCore,
-    run: (runScenario, onRecord, maxCallMs) => runOnStack(clock, network, runScenario, audio, vad, onRecord, maxCallMs),
+    run: (runScenario, onRecord, maxCallMs, onRun) => runOnStack(clock, network, runScenario, audio, vad, onRecord, maxCallMs, onRun),
     async close() {
       mock.close();
       const closed = switchCore.close();
@@ -68,9 +70,11 @@ async function runOnStack(
   vad: VadFactory,
   onRecord: ((record: CallRecord) => void) | undefined,
   maxCallMs: number | undefined,
+  onRun: ((run: LoadRun) => void) | undefined,
 ): Promise<RunResult> {
   const run = new LoadRun({ scenario, clock, connect: () => network.dial(SWITCH_URL), audio, vad, contentKnown: true, ...(maxCallMs === undefined ? {} : { maxCallMs }) });
   if (onRecord !== undefined) run.on('call-end', onRecord);
+  onRun?.(run);
 
   let outcome: { result: RunResult } | { error: unknown } | undefined;
   const finished = run.start().then(
@@ -92,7 +96,7 @@ async function runOnStack(
 export async function runSimulation(options: SimulationOptions): Promise<RunResult> {
   const stack = createSimulatedStack(options);
   try {
-    return await stack.run(options.scenario, options.onRecord, options.maxCallMs);
+    return await stack.run(options.scenario, options.onRecord, options.maxCallMs, options.onRun);
   } finally {
     await stack.close();
   }

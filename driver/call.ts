@@ -79,6 +79,9 @@ export function answerMarkName(text: string): string {
 
 const SILENCE_FRAME = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE);
 
+/** Lateness below which a frame not yet sent at hang-up is not counted as missing, ms. */
+const FRAME_GRACE_MS = 10;
+
 /** A call in progress: its eventual record, and a one-line description of where it is. */
 export interface ActiveCall {
   done: Promise<CallRecord>;
@@ -329,10 +332,14 @@ class CallSession {
     link.close();
   }
 
-  /** Frames the schedule called for between its start and its stop. */
+  /**
+   * Frames the schedule called for between its start and its stop. A frame
+   * due less than FRAME_GRACE_MS before the stop is not counted: its timer
+   * may not have fired yet, and lateness that small is within the send-lag limit.
+   */
   private framesExpected(): number {
     if (this.scheduleStartedAt === null || this.scheduleStoppedAt === null) return this.seq;
-    return Math.max(0, Math.floor((this.scheduleStoppedAt - this.scheduleStartedAt) / FRAME_MS) + 1);
+    return Math.max(0, Math.floor((this.scheduleStoppedAt - FRAME_GRACE_MS - this.scheduleStartedAt) / FRAME_MS) + 1);
   }
 
   /** Receive lag of each frame against the call's fastest frame, so clock offsets between threads cancel out. */

@@ -44,6 +44,8 @@ export interface Scenario {
   redial: number;
   /** Wait before dialling a rejected call again. */
   redialDelayMs: number;
+  /** Pass conditions on summary.json fields, such as `conv_latency_p90<1500`. */
+  thresholds: string[];
   seed: string;
   number: string;
   /** `mock`, or the ws:// URL of a real agent that the switch routes `number` to. */
@@ -68,6 +70,7 @@ export const SCENARIO_DEFAULTS: Readonly<Omit<Scenario, 'rows'>> = Object.freeze
   rampUpMs: 0,
   redial: 0,
   redialDelayMs: 1000,
+  thresholds: [],
   seed: 'voice-load',
   number: '+15550100',
   target: 'mock',
@@ -128,12 +131,20 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
     if (typeof fields['expectGreeting'] !== 'boolean') throw invalid(source, 'expectGreeting', `must be true or false, got ${JSON.stringify(fields['expectGreeting'])}`);
     scenario.expectGreeting = fields['expectGreeting'];
   }
+  if (fields['thresholds'] !== undefined) scenario.thresholds = parseThresholdList(fields['thresholds'], source);
   if (fields['seed'] !== undefined) scenario.seed = parseSeed(fields['seed'], source);
   if (fields['number'] !== undefined) scenario.number = parseNumberToDial(fields['number'], source);
   if (fields['target'] !== undefined) scenario.target = parseTarget(fields['target'], source);
 
   checkCombinations(scenario, source);
   return scenario;
+}
+
+function parseThresholdList(value: unknown, source: string): string[] {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item.trim() === '')) {
+    throw invalid(source, 'thresholds', `must be a list of conditions such as "conv_latency_p90<1500", got ${JSON.stringify(value)}`);
+  }
+  return value.map((item: string) => item.trim());
 }
 
 function parseRows(value: unknown, source: string): ScenarioRow[] {

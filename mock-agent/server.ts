@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 import { WebSocketLink } from '../core/index.js';
 
 import { createMockAgent, type MockAgent, type MockAgentOptions } from './agent.js';
+import { createMockMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 
 export interface MockAgentServerOptions extends MockAgentOptions {
   /** Interface to listen on, 127.0.0.1 by default. */
@@ -27,11 +28,24 @@ export const MOCK_SERVER_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 0, 
 
 /**
  * Starts the mock agent behind fastify: WebSocket `/media` for Twilio Media
- * Streams and `GET /health` returning `{ status: 'ok', activeCalls }`.
+ * Streams, `GET /health` returning `{ status: 'ok', activeCalls }` and
+ * `GET /metrics` in Prometheus text format. The caller's `onTurn` and
+ * `onCallEnd` listeners still run, after the metrics count each record.
  */
 export async function startMockAgentServer(options: MockAgentServerOptions): Promise<MockAgentServer> {
   const { host = MOCK_SERVER_DEFAULTS.host, port = MOCK_SERVER_DEFAULTS.port, ...agentOptions } = options;
-  const agent = createMockAgent(agentOptions);
+  const metrics = createMockMetrics();
+  const agent = createMockAgent({
+    ...agentOptions,
+    onTurn: (record) => {
+      metrics.recordTurn(record);
+      agentOptions.onTurn?.(record);
+    },
+    onCallEnd: (record) => {
+      metrics.recordCallEnd(record);
+      agentOptions.onCallEnd?.(record);
+    },
+  });
   const logger = agentOptions.logger;
 
   const app = Fastify({ logger: false });
@@ -45,6 +59,7 @@ export async function startMockAgentServer(options: MockAgentServerOptions): Pro
     }
   });
   app.get('/health', async () => ({ status: 'ok', activeCalls: agent.activeCalls }));
+  app.get('/metrics', async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render(agent.activeCalls)));
 
   await app.listen({ host, port });
   const bound = (app.server.address() as AddressInfo).port;
