@@ -11,10 +11,11 @@ import {
 import type { CallIds } from './ids.js';
 
 /**
- * Sends one message on the agent leg. `onDelivered` runs with the modelled
- * time the message reaches the agent's socket, after the agent-leg delay.
+ * Sends one message on the agent leg. The message leaves the switch at
+ * `readyAt` (clock ms, now when undefined), and `onDelivered` runs with the
+ * modelled time it reaches the agent's socket, after the agent-leg delay.
  */
-export type AgentSend = (message: string, onDelivered?: (deliveredAt: number) => void) => void;
+export type AgentSend = (message: string, onDelivered?: (deliveredAt: number) => void, readyAt?: number) => void;
 
 /**
  * Builds one call's Twilio Media Streams messages to the agent. One
@@ -61,8 +62,11 @@ export class AgentStream {
     return this.chunk;
   }
 
-  /** Sends one caller frame as inbound media and returns its chunk number. */
-  media(payload: Uint8Array, onDelivered?: (deliveredAt: number) => void): number {
+  /**
+   * Sends one caller frame as inbound media, leaving the switch at `readyAt`
+   * (now when undefined), and returns its chunk number.
+   */
+  media(payload: Uint8Array, onDelivered?: (deliveredAt: number) => void, readyAt?: number): number {
     const chunk = ++this.chunk;
     const message: InboundMediaEvent = {
       event: 'media',
@@ -75,7 +79,7 @@ export class AgentStream {
         payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64'),
       },
     };
-    this.send(message, onDelivered);
+    this.send(message, onDelivered, readyAt);
     return chunk;
   }
 
@@ -90,10 +94,10 @@ export class AgentStream {
     this.send(message);
   }
 
-  /** Echoes a mark whose audio has been played. */
-  mark(name: string): void {
+  /** Echoes a mark whose audio has been played, leaving the switch at `readyAt` (now when undefined). */
+  mark(name: string, readyAt?: number): void {
     const message: MarkEvent = { event: 'mark', sequenceNumber: this.nextSequence(), streamSid: this.ids.streamSid, mark: { name } };
-    this.send(message);
+    this.send(message, undefined, readyAt);
   }
 
   stop(): void {
@@ -111,7 +115,7 @@ export class AgentStream {
     return String(this.sequence);
   }
 
-  private send(message: SwitchToAgent, onDelivered?: (deliveredAt: number) => void): void {
-    this.sendText(JSON.stringify(message), onDelivered);
+  private send(message: SwitchToAgent, onDelivered?: (deliveredAt: number) => void, readyAt?: number): void {
+    this.sendText(JSON.stringify(message), onDelivered, readyAt);
   }
 }

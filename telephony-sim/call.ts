@@ -23,14 +23,17 @@ import type { Direction, SwitchMetrics } from './metrics.js';
 import { createCallNetwork, silentFrame, type CallNetwork, type FrameTransit } from './network.js';
 import type { ResolvedSwitchOptions } from './options.js';
 import { PlayoutBuffer } from './playout.js';
+import type { RoutingEngine } from './routing.js';
 
-type CallState = 'awaiting_dial' | 'queued' | 'connecting' | 'active' | 'ended';
+type CallState = 'awaiting_dial' | 'queued' | 'routing' | 'connecting' | 'active' | 'ended';
 
 /** Dependencies a call takes from the switch that owns it. */
 export interface CallEnvironment {
   options: ResolvedSwitchOptions;
   admission: Admission;
   metrics: SwitchMetrics;
+  /** Undefined when routing has unlimited workers and costs nothing. */
+  routing: RoutingEngine | undefined;
   createIds: (callId: string) => CallIds;
   onEnd: (call: Call, reason: EndReason) => void;
 }
@@ -62,6 +65,7 @@ export class Call {
   private dialReceivedAt = 0;
   private withdrawAdmission: (() => void) | undefined;
   private holdsChannel = false;
+  private setupTimer: TimerHandle | undefined;
   private connectTimer: TimerHandle | undefined;
   private agentLink: Link | undefined;
   private stream: AgentStream | undefined;
@@ -96,6 +100,7 @@ export class Call {
     this.state = 'ended';
     try {
       this.schedule?.stop();
+      this.env.options.clock.clearTimer(this.setupTimer);
       this.env.options.clock.clearTimer(this.connectTimer);
       this.withdrawAdmission?.();
       this.uplinkLine.close();
@@ -170,7 +175,19 @@ export class Call {
     this.withdrawAdmission = undefined;
     this.holdsChannel = true;
     this.recorder.record.admission_wait_ms = waitMs;
-    this.connectAgent(url);
+    this.routeSetup(url);
+  }
+
+  /** Runs the call's setup on the routing engine, then connects the agent leg. */
+  private routeSetup(url: string): void {
+    const clock = this.env.options.clock;
+    const readyAt = this.env.routing?.setup() ?? clock.now();
+    if (readyAt <= clock.now()) {
+      this.connectAgent(url);
+      return;
+    }
+    this.state = 'routing';
+    this.setupTimer = clock.setTimer(() => this.guard(() => this.connectAgent(url)), readyAt - clock.now());
   }
 
   private admissionRejected(reason: AdmissionRejection, waitMs: number): void {
@@ -207,7 +224,7 @@ export class Call {
     }
     this.env.options.clock.clearTimer(this.connectTimer);
     this.agentLink = link;
-    this.stream = new AgentStream((message, onDelivered) => this.sendAgent(message, onDelivered), this.env.options.clock, this.ids!);
+    this.stream = new AgentStream((message, onDelivered, readyAt) => this.sendAgent(message, onDelivered, readyAt), this.env.options.clock, this.ids!);
     link.onMessage((message) => this.guard(() => this.receiveAgent(message)));
     // The close travels behind the agent's last messages, as a TCP FIN does.
     link.onClose(() => this.guard(() => this.receiveFromAgent(() => this.end('agent_closed'))));
@@ -261,12 +278,15 @@ export class Call {
     this.uplinkLine.push(dueAt, () => this.guard(() => this.forwardFrame(payload, speechEnd, frame.sentAt)));
   }
 
-  /** Sends a frame that left the jitter buffer to the agent; the end-of-speech flag opens a turn on delivery. */
+  /**
+   * Sends a frame that left the jitter buffer to the agent once the routing
+   * engine has forwarded it. The end-of-speech flag opens a turn on delivery.
+   */
   private forwardFrame(payload: Uint8Array, speechEnd: boolean, sentAt: number): void {
     if (this.state !== 'active' || this.stream === undefined) return;
     const chunk = this.stream.chunksSent + 1;
     const openTurn = speechEnd ? (deliveredAt: number) => this.recorder.openTurn(deliveredAt, sentAt, chunk) : undefined;
-    this.stream.media(payload, openTurn);
+    this.stream.media(payload, openTurn, this.env.routing?.frame());
     this.recorder.record.frames_to_agent++;
     this.env.metrics.frameForwarded('uplink');
   }
@@ -286,9 +306,9 @@ export class Call {
     );
   }
 
-  /** Sends a message on the agent leg after the modelled agent-leg delay, never overtaking an earlier one. */
-  private sendAgent(message: string, onDelivered?: (deliveredAt: number) => void): void {
-    const dueAt = this.env.options.clock.now() + this.network!.toAgent.nextDelayMs();
+  /** Sends a message on the agent leg at `readyAt` plus the modelled agent-leg delay, never overtaking an earlier one. */
+  private sendAgent(message: string, onDelivered?: (deliveredAt: number) => void, readyAt?: number): void {
+    const dueAt = (readyAt ?? this.env.options.clock.now()) + this.network!.toAgent.nextDelayMs();
     this.toAgentLine.push(dueAt, (deliveredAt) => {
       this.agentLink?.send(message);
       onDelivered?.(deliveredAt);
@@ -346,33 +366,35 @@ export class Call {
   }
 
   /**
-   * Takes exactly one frame from playout, passes it through the downlink
-   * model to the caller, then sends the marks its audio completed. The
-   * header carries the frame's slot on the 20 ms grid, so the caller's
-   * receive lag includes any lateness of the switch's timer.
+   * Takes exactly one frame from playout, passes it through the routing
+   * engine and the downlink model to the caller, then sends the marks its
+   * audio completed. The header carries the frame's slot on the 20 ms grid,
+   * so the caller's receive lag includes any lateness of the switch's timer.
    */
   private playFrame(scheduledAt: number): void {
     if (this.state !== 'active') return;
     const frame = this.playout.takeFrame();
     const sentAt = this.env.options.clock.now();
+    const routedAt = this.env.routing?.frame() ?? sentAt;
     const transit = this.network!.downlink.next();
     this.countTransit('downlink', transit);
 
     const payload = transit.fate === 'delivered' ? frame.payload : silentFrame();
     const encoded = encodeFrame({ seq: this.callerFrameSeq++, sentAt: scheduledAt, flags: 0, payload });
-    const deliveredAt = this.downlinkLine.push(sentAt + transit.delayMs, () => {
+    const deliveredAt = this.downlinkLine.push(routedAt + transit.delayMs, () => {
       this.callerLink.send(encoded);
       this.recorder.record.frames_to_caller++;
       this.env.metrics.frameForwarded('downlink');
     });
     this.recorder.framePlayed(sentAt, frame.startOffset, frame.startOffset + frame.audioBytes, deliveredAt - sentAt);
 
-    for (const name of this.playout.takePlayedMarks()) this.playMark(name);
+    for (const name of this.playout.takePlayedMarks()) this.playMark(name, routedAt);
   }
 
-  private playMark(name: string): void {
+  /** Echoes a played mark to the agent at `readyAt` (now when undefined) and sends it to the caller behind the frames already on their way. */
+  private playMark(name: string, readyAt?: number): void {
     this.recorder.record.marks_played++;
-    this.stream?.mark(name);
+    this.stream?.mark(name, readyAt);
     this.sendCallerInBand({ event: 'mark', name });
   }
 

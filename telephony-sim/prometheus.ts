@@ -1,4 +1,5 @@
 import type { SwitchGauges, SwitchMetrics } from './metrics.js';
+import type { RoutingGauges } from './routing.js';
 
 /** Content type of the Prometheus text exposition format, version 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -33,8 +34,20 @@ export function renderPrometheus(metrics: SwitchMetrics, gauges: SwitchGauges): 
       }),
     },
     counter('protocol_warnings_total', 'Invalid messages on either leg, by kind.', 'kind', metrics.protocolWarnings),
+    ...routingFamilies(gauges.routing()),
   ];
   return families.map(renderFamily).join('');
+}
+
+/** Routing engine gauges, or none when the engine is off (unlimited workers). */
+function routingFamilies(routing: RoutingGauges | undefined): Family[] {
+  if (routing === undefined) return [];
+  return [
+    gauge('routing_workers', 'Workers of the routing engine.', routing.workers),
+    gauge('routing_busy_workers', 'Routing workers running a setup or frame job, or every worker during a stall.', routing.busyWorkers),
+    gauge('routing_queue_depth', 'Setup and frame jobs waiting for a routing worker.', routing.queueDepth),
+    { name: 'routing_stalls_total', type: 'counter', help: 'Routing engine stalls started.', samples: [{ labels: {}, value: routing.stalls }] },
+  ];
 }
 
 function gauge(name: string, help: string, value: number): Family {

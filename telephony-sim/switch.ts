@@ -2,9 +2,10 @@ import type { Link } from '../core/index.js';
 import { Admission } from './admission.js';
 import { Call } from './call.js';
 import { createIdGenerator } from './ids.js';
-import { SwitchMetrics } from './metrics.js';
-import { resolveSwitchOptions, type SwitchOptions } from './options.js';
+import { sampleSwitchMetrics, SwitchMetrics, type SwitchGauges, type SwitchMetricsSample } from './metrics.js';
+import { resolveSwitchOptions, type ResolvedSwitchOptions, type SwitchOptions } from './options.js';
 import { renderPrometheus } from './prometheus.js';
+import { RoutingEngine } from './routing.js';
 import { validateSwitchOptions } from './validate.js';
 
 /** The telephony switch core: transport-free, driven only by links, the dialer and the clock. */
@@ -21,6 +22,8 @@ export interface Switch {
   readonly metrics: SwitchMetrics;
   /** The counters and gauges in the Prometheus text exposition format. */
   metricsText(): string;
+  /** Reads the counters and gauges now, as a new plain object. */
+  sampleMetrics(): SwitchMetricsSample;
   /** Ends every call with `switch_closed` and rejects new caller links. */
   close(): Promise<void>;
 }
@@ -33,12 +36,19 @@ export function createSwitch(options: SwitchOptions): Switch {
   const createIds = createIdGenerator(resolved.seed);
   const admission = new Admission(resolved.clock, resolved);
   const metrics = new SwitchMetrics();
+  const routing = createRoutingEngine(resolved);
   const calls = new Set<Call>();
   const onEnd = (call: Call, reason: string) => {
     calls.delete(call);
     metrics.callEnded(reason);
   };
   let closed = false;
+  const gauges: SwitchGauges = {
+    callsActive: () => calls.size,
+    channelsInUse: () => admission.channelsInUse,
+    admissionQueueDepth: () => admission.queueDepth,
+    routing: () => routing?.gauges(),
+  };
 
   const core: Switch = {
     handleCallerLink(link: Link): void {
@@ -47,7 +57,7 @@ export function createSwitch(options: SwitchOptions): Switch {
         link.close(1001, 'switch closed');
         return;
       }
-      calls.add(new Call(link, { options: resolved, admission, metrics, createIds, onEnd }));
+      calls.add(new Call(link, { options: resolved, admission, metrics, routing, createIds, onEnd }));
     },
 
     get activeCalls(): number {
@@ -65,11 +75,11 @@ export function createSwitch(options: SwitchOptions): Switch {
     metrics,
 
     metricsText(): string {
-      return renderPrometheus(metrics, {
-        callsActive: () => calls.size,
-        channelsInUse: () => admission.channelsInUse,
-        admissionQueueDepth: () => admission.queueDepth,
-      });
+      return renderPrometheus(metrics, gauges);
+    },
+
+    sampleMetrics(): SwitchMetricsSample {
+      return sampleSwitchMetrics(resolved.clock.now(), metrics, gauges);
     },
 
     async close(): Promise<void> {
@@ -79,4 +89,18 @@ export function createSwitch(options: SwitchOptions): Switch {
     },
   };
   return core;
+}
+
+/** Builds the routing engine when routingWorkers limits it; unlimited workers leave it off. */
+function createRoutingEngine(options: ResolvedSwitchOptions): RoutingEngine | undefined {
+  if (options.routingWorkers === undefined) return undefined;
+  const settings = {
+    workers: options.routingWorkers,
+    setupMs: options.routingSetupMs,
+    frameMs: options.routingFrameMs,
+    stallEveryMs: options.routingStallEveryMs,
+    stallMs: options.routingStallMs,
+    startAfterMs: options.routingStartAfterMs,
+  };
+  return new RoutingEngine(options.clock, settings, options.seed);
 }

@@ -1,5 +1,6 @@
 import { UsageError } from '../core/index.js';
 import type { SwitchOptions } from './options.js';
+import { STALL_JITTER } from './routing.js';
 
 /**
  * Checks the switch options as the caller passed them: each field on its
@@ -27,6 +28,8 @@ function validateFields(options: SwitchOptions): void {
   optional(options.maxChannels, (value) => requirePositiveInteger('maxChannels', value));
   optional(options.uplinkLossRate, (value) => requireRate('uplinkLossRate', value));
   optional(options.downlinkLossRate, (value) => requireRate('downlinkLossRate', value));
+  optional(options.routingWorkers, (value) => requirePositiveInteger('routingWorkers', value));
+  optional(options.routingStallEveryMs, (value) => requirePositive('routingStallEveryMs', value));
 
   const durations = [
     'admissionQueueMs',
@@ -36,6 +39,10 @@ function validateFields(options: SwitchOptions): void {
     'agentLegDelayMs',
     'agentLegJitterMs',
     'agentConnectTimeoutMs',
+    'routingSetupMs',
+    'routingFrameMs',
+    'routingStallMs',
+    'routingStartAfterMs',
   ] as const;
   for (const name of durations) optional(options[name], (value) => requireNonNegative(name, value));
 }
@@ -54,6 +61,36 @@ function validateCombinations(options: SwitchOptions): void {
   const jitterMs = options.callerLegJitterMs ?? 0;
   if (jitterMs > 0 && (options.jitterBufferMs ?? 0) === 0) {
     throw conflict(`callerLegJitterMs is ${jitterMs} but jitterBufferMs is 0, so almost every frame would be a late loss`, 'set jitterBufferMs > 0 (at least callerLegJitterMs for no late loss)');
+  }
+
+  validateRoutingCombinations(options);
+}
+
+const ROUTING_ENGINE_OPTIONS = ['routingSetupMs', 'routingFrameMs', 'routingStallEveryMs', 'routingStallMs', 'routingStartAfterMs'] as const;
+
+function validateRoutingCombinations(options: SwitchOptions): void {
+  if (options.routingWorkers === undefined) {
+    const name = ROUTING_ENGINE_OPTIONS.find((candidate) => options[candidate] !== undefined);
+    if (name !== undefined) {
+      throw conflict(`${name} is ${options[name]} but routingWorkers is not set, so the routing engine is off`, `set routingWorkers too, or drop ${name}`);
+    }
+  }
+
+  const stallMs = options.routingStallMs ?? 0;
+  const everyMs = options.routingStallEveryMs;
+  if (everyMs !== undefined && stallMs === 0) {
+    throw conflict(`routingStallEveryMs is ${everyMs} but routingStallMs is 0, so no stall would last any time`, 'set routingStallMs > 0, or drop routingStallEveryMs');
+  }
+  if (everyMs === undefined && stallMs > 0) {
+    throw conflict(`routingStallMs is ${stallMs} but routingStallEveryMs is not set, so no stall would happen`, 'set routingStallEveryMs too, or drop routingStallMs');
+  }
+  // The shortest interval between stall starts is (1 - STALL_JITTER) * routingStallEveryMs.
+  const shortestIntervalMs = everyMs === undefined ? Number.POSITIVE_INFINITY : (1 - STALL_JITTER) * everyMs;
+  if (stallMs >= shortestIntervalMs) {
+    throw conflict(
+      `routingStallMs is ${stallMs} but stalls can start ${shortestIntervalMs} ms apart (routingStallEveryMs ${everyMs} minus 20%), so stalls would overlap`,
+      `set routingStallMs below ${shortestIntervalMs}, or raise routingStallEveryMs`,
+    );
   }
 }
 
