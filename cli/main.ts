@@ -8,6 +8,8 @@ import { runCommand, VERSION, type Output, type RunMode, type ScenarioOverrides 
 import { addCompareCommand } from './compare-command.js';
 import { addReportCommand } from './report-command.js';
 import { addServeCommand } from './serve.js';
+import { addAnalyzeCommand } from './analyze-command.js';
+import { addSweepCommand } from './sweep-command.js';
 import { addServerCommands, addSwitchModelOptions, switchModelOptionsFrom } from './servers.js';
 
 /** Exit statuses: 0 success, 1 run failure, 2 usage error, 3 a threshold failed. */
@@ -61,6 +63,8 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
       setExitCode(outcome.summary.calls.total === 0 ? EXIT.failure : outcome.thresholdStatus);
     });
 
+  addSweepCommand(program, output, setExitCode);
+  addAnalyzeCommand(program, output);
   addServerCommands(program, output);
   addReportCommand(program, output);
   addCompareCommand(program, output);

@@ -32,7 +32,7 @@ export interface SimulatedStack {
   readonly clock: VirtualClock;
   readonly mock: MockAgent;
   readonly switchCore: Switch;
-  run(scenario: Scenario, onRecord?: (record: CallRecord) => void, maxCallMs?: number, onRun?: (run: LoadRun) => void): Promise<RunResult>;
+  run(scenario: Scenario, onRecord?: (record: CallRecord) => void, maxCallMs?: number, onRun?: (run: LoadRun) => void, callIdPrefix?: string): Promise<RunResult>;
   close(): Promise<void>;
 }
 
@@ -52,7 +52,7 @@ export function createSimulatedStack(options: Omit<SimulationOptions, 'onRecord'
     clock,
     mock,
     switchCore,
-    run: (runScenario, onRecord, maxCallMs, onRun) => runOnStack(clock, network, runScenario, audio, vad, onRecord, maxCallMs, onRun),
+    run: (runScenario, onRecord, maxCallMs, onRun, callIdPrefix) => runOnStack(clock, network, runScenario, audio, vad, onRecord, maxCallMs, onRun, callIdPrefix),
     async close() {
       mock.close();
       const closed = switchCore.close();
@@ -71,8 +71,18 @@ async function runOnStack(
   onRecord: ((record: CallRecord) => void) | undefined,
   maxCallMs: number | undefined,
   onRun: ((run: LoadRun) => void) | undefined,
+  callIdPrefix: string | undefined,
 ): Promise<RunResult> {
-  const run = new LoadRun({ scenario, clock, connect: () => network.dial(SWITCH_URL), audio, vad, contentKnown: true, ...(maxCallMs === undefined ? {} : { maxCallMs }) });
+  const run = new LoadRun({
+    scenario,
+    clock,
+    connect: () => network.dial(SWITCH_URL),
+    audio,
+    vad,
+    contentKnown: true,
+    ...(maxCallMs === undefined ? {} : { maxCallMs }),
+    ...(callIdPrefix === undefined ? {} : { callIdPrefix }),
+  });
   if (onRecord !== undefined) run.on('call-end', onRecord);
   onRun?.(run);
 

@@ -19,7 +19,8 @@ export interface SweepLevel {
 
 /** Runs one scenario on the servers a sweep keeps for all its levels. */
 export interface SweepTarget {
-  run(scenario: Scenario, onRecord: (record: CallRecord) => void): Promise<RunResult>;
+  /** `callIdPrefix` keeps call ids, and so the agent's per-call random draws, distinct across levels. */
+  run(scenario: Scenario, onRecord: (record: CallRecord) => void, callIdPrefix: string): Promise<RunResult>;
 }
 
 export interface SweepLevelResult extends SweepLevel {
@@ -76,7 +77,7 @@ export async function runSweep(base: Scenario, plan: readonly SweepLevel[], targ
     const writer = new RecordWriter(join(levelDir, 'calls.jsonl'));
     let result: RunResult;
     try {
-      result = await target.run(scenario, (record) => writer.write(record));
+      result = await target.run(scenario, (record) => writer.write(record), `${level.phase}-c${level.concurrency}`);
     } finally {
       await writer.close();
     }

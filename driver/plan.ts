@@ -24,12 +24,12 @@ export function turnTexts(row: ScenarioRow, maxTurns: number): string[] {
  * draws from its own seeded stream, keyed by the run seed and its call id,
  * so its gaps and frame phase do not depend on the other calls.
  */
-export function buildRunPlan(scenario: Scenario, audio: AudioLibrary): RunPlan {
+export function buildRunPlan(scenario: Scenario, audio: AudioLibrary, callIdPrefix = 'call'): RunPlan {
   const calls: CallPlan[] = [];
   const width = String(scenario.rows.length * scenario.repeats).length;
   for (let repeat = 1; repeat <= scenario.repeats; repeat++) {
     scenario.rows.forEach((row, rowIndex) => {
-      const callId = `call-${String(calls.length + 1).padStart(Math.max(4, width), '0')}`;
+      const callId = `${callIdPrefix}-${String(calls.length + 1).padStart(Math.max(4, width), '0')}`;
       calls.push(planCall(scenario, audio, row, rowIndex, repeat, callId));
     });
   }

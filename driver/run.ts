@@ -25,6 +25,8 @@ export interface LoadRunOptions {
   cdrTimeoutMs?: number;
   /** Where calls' audio goes when the run records calls. */
   recordings?: RecordingStore;
+  /** Start of every call id, `call` unless set; runs that share a switch and agent need distinct ones. */
+  callIdPrefix?: string;
 }
 
 export const RUN_DEFAULTS: Readonly<{ maxCallMs: number; cdrTimeoutMs: number }> = Object.freeze({
@@ -85,7 +87,7 @@ export class LoadRun extends EventEmitter {
 
   async start(): Promise<RunResult> {
     const { scenario, clock } = this.options;
-    const plan = buildRunPlan(scenario, this.options.audio);
+    const plan = buildRunPlan(scenario, this.options.audio, this.options.callIdPrefix);
     const monitor = clock.virtual ? undefined : startEventLoopMonitor();
     this.runStartedAt = clock.now();
     this.limit = pLimit(scenario.maxParallel);
