@@ -1,0 +1,12 @@
+export * from './clustering.js';
+export * from './counts.js';
+export * from './descriptive.js';
+export * from './distributions.js';
+export * from './kendall.js';
+export * from './mixture.js';
+export * from './ols.js';
+export * from './random.js';
+export * from './spearman.js';
+export * from './theil-sen.js';
+export * from './windows.js';
+export { mannWhitneyU, type MannWhitneyResult } from '../mann-whitney.js';
