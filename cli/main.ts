@@ -10,6 +10,7 @@ import { addReportCommand } from './report-command.js';
 import { addServeCommand } from './serve.js';
 import { addAnalyzeCommand } from './analyze-command.js';
 import { addSweepCommand } from './sweep-command.js';
+import { addValidateCommand } from './validate-command.js';
 import { addServerCommands, addSwitchModelOptions, switchModelOptionsFrom } from './servers.js';
 
 /** Exit statuses: 0 success, 1 run failure, 2 usage error, 3 a threshold failed. */
@@ -65,6 +66,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
 
   addSweepCommand(program, output, setExitCode);
   addAnalyzeCommand(program, output);
+  addValidateCommand(program, output, setExitCode);
   addServerCommands(program, output);
   addReportCommand(program, output);
   addCompareCommand(program, output);

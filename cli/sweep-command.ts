@@ -55,7 +55,7 @@ export async function sweepCommand(options: SweepCommandOptions, output: Output)
 
   const vad = await loadVad();
   const audio = await prepareSpeech(speechRequests(scenario), { vad });
-  const target = await openTarget(options, scenario, audio, vad);
+  const target = await openTarget(options.mode, scenario, audio, vad, options.mockConfig ?? {}, options.switchOptions ?? {});
   let levels: SweepLevelResult[];
   try {
     levels = await runSweep(scenario, plan, target, outDir, (level) => output.err(`level ${level.label}: ${level.calls} calls at concurrency ${level.concurrency}\n`));
@@ -76,16 +76,24 @@ export async function sweepCommand(options: SweepCommandOptions, output: Output)
   return { outDir, levels, knee };
 }
 
-function speechRequests(scenario: Scenario) {
+/** Every clip the scenario's calls need: the caller's turns and the mock agent's phrases and answers. */
+export function speechRequests(scenario: Scenario) {
   const caller = [...new Set(scenario.rows.flatMap((row) => turnTexts(row, scenario.maxTurns)))].map((text) => ({ role: 'caller' as const, text }));
   const agent = [...new Set([GREETING, ...REPLIES, ...scenario.rows.map((row) => row.result)])].map((text) => ({ role: 'agent' as const, text }));
   return [...caller, ...agent];
 }
 
-/** The switch and mock every level dials: simulated in memory, or real servers in a worker thread. */
-async function openTarget(options: SweepCommandOptions, scenario: Scenario, audio: AudioLibrary, vad: VadFactory): Promise<SweepTarget & { close(): Promise<void> }> {
-  if (options.mode === 'sim') {
-    const stack = createSimulatedStack({ scenario, audio, vad, mockConfig: options.mockConfig ?? {}, switchOptions: options.switchOptions ?? {} });
+/** The switch and mock agent that every run dials: simulated in memory, or real servers in a worker thread. */
+export async function openTarget(
+  mode: RunMode,
+  scenario: Scenario,
+  audio: AudioLibrary,
+  vad: VadFactory,
+  mockConfig: MockConfigOverrides,
+  switchOptions: SwitchModelOptions,
+): Promise<SweepTarget & { close(): Promise<void> }> {
+  if (mode === 'sim') {
+    const stack = createSimulatedStack({ scenario, audio, vad, mockConfig, switchOptions });
     return { run: (levelScenario, onRecord, callIdPrefix) => stack.run(levelScenario, onRecord, undefined, undefined, callIdPrefix), close: () => stack.close() };
   }
   const clock = new RealClock();
@@ -93,7 +101,7 @@ async function openTarget(options: SweepCommandOptions, scenario: Scenario, audi
   const entry = serverWorkerEntry();
   if (entry === undefined) throw new VoiceLoadError('VL_NOT_BUILT', 'the server worker entry file is missing', 'run `npm install` (or `npm run build`) in the voice-load folder');
   const agentTexts = [...new Set([GREETING, ...REPLIES, ...scenario.rows.map((row) => row.result)])];
-  const servers = await startWorkerServers(entry, { seed: scenario.seed, number: scenario.number, target: 'mock', mockConfig: options.mockConfig ?? {}, switchOptions: options.switchOptions ?? {}, agentTexts }, clock, logger);
+  const servers = await startWorkerServers(entry, { seed: scenario.seed, number: scenario.number, target: 'mock', mockConfig, switchOptions, agentTexts }, clock, logger);
   return {
     run: (levelScenario, onRecord, callIdPrefix) => {
       const run = new LoadRun({ scenario: levelScenario, clock, connect: () => dialWebSocket(servers.switchUrl), audio, vad, contentKnown: true, callIdPrefix });

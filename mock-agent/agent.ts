@@ -3,6 +3,7 @@ import type { Clock, Link, Logger } from '../core/index.js';
 
 import { resolveMockConfig, type MockConfig, type MockConfigOverrides } from './config.js';
 import { missingMockAudio } from './errors.js';
+import { FaultState, type FaultMetrics } from './faults.js';
 import { GREETING, REPLIES } from './phrases.js';
 import type { CallEndRecord, TurnRecord } from './records.js';
 import { MockSession } from './session.js';
@@ -26,7 +27,17 @@ export interface MockAgent {
   handleLink(link: Link): void;
   /** Streams handled and not yet ended. */
   readonly activeCalls: number;
+  /** The config in force now. */
   readonly config: Readonly<MockConfig>;
+  /**
+   * Applies `overrides` to the current config, as `resolveMockConfig` does
+   * with the current config as its base, for every request that starts from
+   * now on, and returns the new config. Throws VL_MOCK_OPTION_INVALID and
+   * keeps the current config when an override is invalid.
+   */
+  updateConfig(overrides: MockConfigOverrides): Readonly<MockConfig>;
+  /** Counters and gauges of the faults: requests per stage, queue waits, timeouts, retries, rate-limit rejections, sockets, stalls. */
+  readonly faultMetrics: FaultMetrics;
   /** Ends every stream and closes its link. Links handled afterwards are closed at once. */
   close(): void;
 }
@@ -40,7 +51,8 @@ export function createMockAgent(options: MockAgentOptions): MockAgent {
   requirePhraseAudio(options.audio);
 
   const sessions = new Set<MockSession>();
-  const pipeline = createThinkPipeline(config, options.clock);
+  const faults = new FaultState(options.clock, String(options.seed), config, options.logger);
+  const pipeline = createThinkPipeline(faults, options.clock);
   let closed = false;
 
   const handleLink = (link: Link): void => {
@@ -53,7 +65,7 @@ export function createMockAgent(options: MockAgentOptions): MockAgent {
       clock: options.clock,
       audio: options.audio,
       vad: options.vad,
-      config,
+      faults,
       pipeline,
       seed: String(options.seed),
       logger: options.logger,
@@ -71,7 +83,18 @@ export function createMockAgent(options: MockAgentOptions): MockAgent {
     get activeCalls() {
       return sessions.size;
     },
-    config,
+    get config() {
+      return faults.config;
+    },
+    updateConfig(overrides) {
+      const updated = resolveMockConfig(overrides, faults.config);
+      faults.update(updated);
+      options.logger.info({ overrides, profile: updated.profile }, 'mock agent config updated');
+      return updated;
+    },
+    get faultMetrics() {
+      return faults.metrics();
+    },
     close() {
       closed = true;
       for (const session of [...sessions]) session.close();

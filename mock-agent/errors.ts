@@ -10,3 +10,12 @@ export function missingMockAudio(text: string, cause: unknown): VoiceLoadError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new VoiceLoadError('VL_MOCK_AUDIO_MISSING', `no prepared audio for mock agent phrase "${text}": ${reason}`, 'run `npm run prepare-audio` so that every scenario result and mock phrase has a clip');
 }
+
+/** Builds the error that ends a think-time wait whose call has ended. The session that started the wait ignores it. */
+export function abortedError(): VoiceLoadError {
+  return new VoiceLoadError('VL_MOCK_ABORTED', 'the call ended while its answer was waiting in a stage');
+}
+
+export function isAbortedError(err: unknown): boolean {
+  return err instanceof VoiceLoadError && err.code === 'VL_MOCK_ABORTED';
+}

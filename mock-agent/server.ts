@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 import { WebSocketLink } from '../core/index.js';
 
 import { createMockAgent, type MockAgent, type MockAgentOptions } from './agent.js';
+import { registerFaultRoutes } from './fault-routes.js';
 import { createMockMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 
 export interface MockAgentServerOptions extends MockAgentOptions {
@@ -60,6 +61,7 @@ export async function startMockAgentServer(options: MockAgentServerOptions): Pro
   });
   app.get('/health', async () => ({ status: 'ok', activeCalls: agent.activeCalls }));
   app.get('/metrics', async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render(agent.activeCalls)));
+  registerFaultRoutes(app, agent);
 
   await app.listen({ host, port });
   const bound = (app.server.address() as AddressInfo).port;

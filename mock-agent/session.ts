@@ -3,21 +3,22 @@ import { decodeMulaw } from '../audio/index.js';
 import { FRAME_BYTES, type Clock, type Link, type Logger, type TimerHandle, type WireMessage } from '../core/index.js';
 
 import { answerMarkName, answerText, answerTexts } from './answers.js';
-import type { MockConfig } from './config.js';
-import { missingMockAudio } from './errors.js';
+import { isAbortedError, missingMockAudio } from './errors.js';
+import type { CallFaults, FaultState } from './faults.js';
 import { parseInbound, type InboundMessage } from './inbound.js';
-import { markMessage, mediaMessage, splitBurst } from './outbound.js';
 import { GREETING } from './phrases.js';
 import { createCallRandom, type CallRandom } from './random.js';
 import type { CallEndReason, CallEndRecord, TurnRecord } from './records.js';
-import type { ThinkPipeline } from './stages.js';
+import { AudioSender } from './sender.js';
+import type { StageContext, ThinkPipeline } from './stages.js';
 import { TurnDetector } from './turn-detector.js';
 
 export interface SessionDependencies {
   clock: Clock;
   audio: AudioLibrary;
   vad: VadFactory;
-  config: Readonly<MockConfig>;
+  /** Agent-wide fault state, which also contains the current config. */
+  faults: FaultState;
   pipeline: ThinkPipeline;
   seed: string;
   logger: Logger;
@@ -34,6 +35,8 @@ interface StartedCall {
   vad: Vad;
   /** Every clip the call can speak, keyed by text, looked up at start so that no lookup falls in think time. */
   clips: Map<string, Clip>;
+  faults: CallFaults;
+  sender: AudioSender;
 }
 
 /** The caller turn that endpointing has just ended, with its timing. */
@@ -46,6 +49,8 @@ interface EndpointedTurn {
 
 /** Mark name sent after the greeting. Answers use `answer:<hash>`. */
 const GREETING_MARK = 'greeting';
+/** Mu-law bytes per ms at 8000 samples per second. */
+const MULAW_BYTES_PER_MS = 8;
 
 /**
  * One Twilio Media Streams stream: greets, detects the end of each caller
@@ -63,7 +68,11 @@ export class MockSession {
   private endpointTimer: TimerHandle | undefined;
   private endpointStartedAt = 0;
   private lastVoicedChunk: number | null = null;
+  /** Caller turns endpointed so far, answered or dropped. */
+  private callerTurns = 0;
   private turnsAnswered = 0;
+  /** Aborts the call's think-time waits when the stream ends. */
+  private readonly abort = new AbortController();
   private thinking = false;
   /** The agent counts as speaking until its last send time plus the clip's duration. */
   private speakingUntil = -Infinity;
@@ -75,7 +84,7 @@ export class MockSession {
     private readonly link: Link,
     private readonly deps: SessionDependencies,
   ) {
-    this.detector = new TurnDetector(deps.config.speechFramesToStart);
+    this.detector = new TurnDetector(deps.faults.config.speechFramesToStart);
     this.logger = deps.logger;
     link.onMessage((message) => this.guard(() => this.receive(message)));
     link.onClose(() => this.end('link_closed'));
@@ -113,17 +122,44 @@ export class MockSession {
     this.logger = this.deps.logger.child({ callSid: message.callSid, streamSid: message.streamSid });
     const expectedResult = message.customParameters['result'];
     const clips = this.lookUpClips([GREETING, ...answerTexts(expectedResult)]);
+    const random = createCallRandom(this.deps.seed, message.callSid);
+    const faults = this.deps.faults;
+    const sender = new AudioSender({ link: this.link, streamSid: message.streamSid, clock: this.deps.clock, random, resume: (time) => faults.resume(time) });
     this.call = {
       streamSid: message.streamSid,
       callSid: message.callSid,
       expectedResult,
-      random: createCallRandom(this.deps.seed, message.callSid),
+      random,
       vad: this.deps.vad.create(),
       clips,
+      faults: faults.startCall(message.callSid, this.abort.signal),
+      sender,
     };
-    this.logger.info('stream started');
+    this.logger.info({ socket: this.call.faults.socket }, 'stream started');
 
-    this.speak(clips.get(GREETING)!, GREETING_MARK);
+    this.thinking = true;
+    this.greet().catch((err: unknown) => this.failUnlessEnded(err));
+  }
+
+  /** Sends the greeting once the TTS rate limit and slots admit it. A dropped greeting is never sent. */
+  private async greet(): Promise<void> {
+    const call = this.call!;
+    const sendAt = await this.deps.pipeline.admitUtterance(this.stageContext(0));
+    if (this.ended) return;
+    this.thinking = false;
+    if (sendAt === null) {
+      this.logger.debug('greeting dropped by the tts rate limit');
+      return;
+    }
+    this.speak(call.clips.get(GREETING)!, GREETING_MARK);
+  }
+
+  private stageContext(turn: number, startAt?: number, answer?: Clip): StageContext {
+    const call = this.call!;
+    const context: StageContext = { callSid: call.callSid, turn, random: call.random, call: call.faults };
+    if (startAt !== undefined) context.startAt = startAt;
+    if (answer !== undefined) context.sendFragment = (share, stopAt) => this.sendFragment(answer, share, stopAt);
+    return context;
   }
 
   private lookUpClips(texts: string[]): Map<string, Clip> {
@@ -172,7 +208,7 @@ export class MockSession {
 
   private startEndpointing(frameArrivedAt: number): void {
     this.endpointStartedAt = frameArrivedAt;
-    const delayMs = this.deps.config.endpointingMs - (this.deps.clock.now() - frameArrivedAt);
+    const delayMs = this.deps.faults.config.endpointingMs - (this.deps.clock.now() - frameArrivedAt);
     this.endpointTimer = this.deps.clock.setTimer(() => this.guard(() => this.endpoint()), delayMs);
   }
 
@@ -185,8 +221,9 @@ export class MockSession {
     this.endpointTimer = undefined;
     if (this.ended) return;
 
+    this.callerTurns++;
     const turn: EndpointedTurn = {
-      turn: this.turnsAnswered + 1,
+      turn: this.callerTurns,
       lastVoicedChunk: this.lastVoicedChunk,
       endpointStartedAt: this.endpointStartedAt,
       endpointedAt: this.deps.clock.now(),
@@ -195,36 +232,44 @@ export class MockSession {
     this.lastVoicedChunk = null;
     this.thinking = true;
 
-    this.answer(turn).catch((err: unknown) => this.fail(err));
+    this.answer(turn).catch((err: unknown) => this.failUnlessEnded(err));
   }
 
   private async answer(turn: EndpointedTurn): Promise<void> {
     const call = this.call!;
-    const startAt = turn.endpointStartedAt + this.deps.config.endpointingMs;
-    const stageMs = await this.deps.pipeline.run({ callSid: call.callSid, turn: turn.turn, random: call.random, startAt });
+    const text = answerText(turn.turn, call.expectedResult);
+    const clip = call.clips.get(text)!;
+    const startAt = turn.endpointStartedAt + this.deps.faults.config.endpointingMs;
+    const result = await this.deps.pipeline.run(this.stageContext(turn.turn, startAt, clip));
     if (this.ended) return;
 
-    const text = answerText(turn.turn, call.expectedResult);
-    const markName = answerMarkName(text);
-    const answerSentAt = this.speak(call.clips.get(text)!, markName);
     this.thinking = false;
-    this.turnsAnswered = turn.turn;
+    if (!result.answered) {
+      this.logger.debug({ turn: turn.turn, stage: result.droppedIn, reason: result.reason, stageMs: result.stageMs }, 'answer dropped');
+      return;
+    }
 
-    this.deps.onTurn({ callSid: call.callSid, ...turn, stageMs, answerSentAt, answerText: text, markName });
+    const markName = answerMarkName(text);
+    const answerSentAt = this.speak(clip, markName);
+    this.turnsAnswered++;
+
+    this.deps.onTurn({ callSid: call.callSid, ...turn, stageMs: result.stageMs, answerSentAt, answerText: text, markName });
   }
 
   /** Sends `clip` as media, then a mark named `markName`, and returns the send time. */
   private speak(clip: Clip, markName: string): number {
-    const call = this.call!;
     const sentAt = this.deps.clock.now();
-
-    for (const chunk of splitBurst(clip.mulaw, call.random, this.deps.config)) {
-      this.link.send(mediaMessage(call.streamSid, chunk));
-    }
-    this.link.send(markMessage(call.streamSid, markName));
-
+    this.call!.sender.send(clip.mulaw, markName, this.deps.faults.config);
     this.speakingUntil = sentAt + clip.durationMs;
     return sentAt;
+  }
+
+  /** Sends the first `share` of `clip`, whole frames only and without a mark, as a TTS stream that stalls does. */
+  private sendFragment(clip: Clip, share: number, stopAt: number): void {
+    if (this.ended) return;
+    const bytes = Math.round((clip.mulaw.length * share) / FRAME_BYTES) * FRAME_BYTES;
+    this.call!.sender.send(clip.mulaw.subarray(0, bytes), null, this.deps.faults.config, stopAt);
+    this.speakingUntil = Math.max(this.speakingUntil, this.deps.clock.now() + bytes / MULAW_BYTES_PER_MS);
   }
 
   private countInvalid(reason: string): void {
@@ -242,6 +287,12 @@ export class MockSession {
     }
   }
 
+  /** Fails the stream, except for the abort of a wait whose stream has already ended. */
+  private failUnlessEnded(err: unknown): void {
+    if (this.ended && isAbortedError(err)) return;
+    this.fail(err);
+  }
+
   private fail(err: unknown): void {
     this.logger.error({ err }, 'stream handler failed, closing the stream');
     this.end('error');
@@ -253,6 +304,8 @@ export class MockSession {
     this.ended = true;
 
     this.cancelEndpointing();
+    this.abort.abort();
+    this.call?.sender.stop();
     this.call?.vad.free();
 
     const record: CallEndRecord = {

@@ -112,7 +112,7 @@ t.test('worker reports a failed start by code', async (t) => {
   const entry = serverWorkerEntry();
   if (entry === undefined) return t.fail('no server worker entry file');
 
-  const settings = { seed: 'worker-test', number: '+15550100', target: 'mock', mockConfig: { endpointingMs: -1 } };
+  const settings = { seed: 'worker-test', number: '+15550100', target: 'mock', mockConfig: { endpointingMs: -1 }, switchOptions: {}, agentTexts: [] };
   await t.rejects(within(startWorkerServers(entry, settings, clock, silentLogger()), START_TIMEOUT_MS, 'worker start'), { code: 'VL_MOCK_OPTION_INVALID', usage: true });
 });
 
