@@ -9,6 +9,7 @@ import { addCompareCommand } from './compare-command.js';
 import { addReportCommand } from './report-command.js';
 import { addServeCommand } from './serve.js';
 import { addAnalyzeCommand } from './analyze-command.js';
+import { addMockFaultOptions, mockFaultOptionsFrom } from './mock-flags.js';
 import { addSweepCommand } from './sweep-command.js';
 import { addValidateCommand } from './validate-command.js';
 import { addServerCommands, addSwitchModelOptions, switchModelOptionsFrom } from './servers.js';
@@ -45,6 +46,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .addOption(new Option('--json', 'print summary.json on stdout; the table goes to stderr'))
     .addOption(new Option('--record', 'write each call as a stereo WAV (caller left, agent right) to <out>/recordings/<call_id>.wav'));
   addSwitchModelOptions(runCommandLine);
+  addMockFaultOptions(runCommandLine);
   runCommandLine.action(async (scenarioPath: string | undefined, flags: Record<string, unknown>) => {
       const overrides = scenarioOverrides(flags);
       const outcome = await runCommand(
@@ -55,6 +57,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
           switchUrl: flags['switch'] as string | undefined,
           mode: flags['mode'] as RunMode,
           switchOptions: switchModelOptionsFrom(flags),
+          mockConfig: mockFaultOptionsFrom(flags),
           thresholds: flags['threshold'] as Threshold[] | undefined,
           json: flags['json'] === true,
           record: flags['record'] === true,

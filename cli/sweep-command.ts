@@ -11,6 +11,7 @@ import { checkScenario, loadScenario, LoadRun, turnTexts, type Scenario } from '
 import { GREETING, REPLIES, type MockConfigOverrides } from '../mock-agent/index.js';
 import type { SwitchModelOptions } from '../telephony-sim/index.js';
 import { flag } from './flags.js';
+import { addMockFaultOptions, mockFaultOptionsFrom } from './mock-flags.js';
 import { defaultScenarioPath, type Output, type RunMode } from './run-command.js';
 import { defaultOutputDir, prepareOutputDir, writeJson } from './results.js';
 import { addSwitchModelOptions, switchModelOptionsFrom } from './servers.js';
@@ -149,6 +150,7 @@ export function addSweepCommand(program: Command, output: Output, setExitCode: (
     .addOption(new Option('--seed <seed>', 'seed for every random draw'))
     .addOption(new Option('-o, --out <dir>', 'folder for sweep.json and one run folder per level (default results/<time>-sweep-<scenario>)'));
   addSwitchModelOptions(command);
+  addMockFaultOptions(command);
   command.action(async (scenarioPath: string | undefined, flags: Record<string, unknown>) => {
     await sweepCommand(
       {
@@ -162,6 +164,7 @@ export function addSweepCommand(program: Command, output: Output, setExitCode: (
         ...(flags['seed'] === undefined ? {} : { seed: String(flags['seed']) }),
         thresholds: (flags['threshold'] as Threshold[] | undefined) ?? [],
         switchOptions: switchModelOptionsFrom(flags),
+        mockConfig: mockFaultOptionsFrom(flags),
       },
       output,
     );

@@ -42,7 +42,7 @@ export function validateCase(mode: ValidateModeId, strength = VALIDATE_STRENGTH)
     case 'saturation':
       return { mode, expected: 'saturation', allowed: ['timeouts', 'tts-limit'], shape: sweep, scenario: BASE_SCENARIO, mock: { profile: 'saturation', strength }, switchOptions: {} };
     case 'tts-limit':
-      return { mode, expected: 'tts-limit', allowed: ['timeouts', 'latency-high-undetermined'], shape: { kind: 'single', concurrency: 30, calls: 90 }, scenario: BASE_SCENARIO, mock: { profile: 'tts-limit', strength }, switchOptions: {} };
+      return { mode, expected: 'tts-limit', allowed: ['timeouts', 'latency-high-undetermined'], shape: { kind: 'single', concurrency: 12, calls: 60 }, scenario: BASE_SCENARIO, mock: { profile: 'tts-limit', strength }, switchOptions: {} };
     case 'leak':
       return { mode, expected: 'leak', allowed: ['latency-high-undetermined'], shape: { kind: 'single', concurrency: 16, calls: 160 }, scenario: BASE_SCENARIO, mock: { profile: 'leak', strength }, switchOptions: {} };
     case 'timeouts':

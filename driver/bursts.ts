@@ -25,15 +25,18 @@ export const LOOP_DEFAULTS = Object.freeze({
   minEnvelopeCorrelation: 0.9,
   /** Points each envelope is resampled to before comparing. */
   envelopePoints: 24,
+  /** Smallest share of a reply that a cut-off start must be to count as its repeat. */
+  minRepeatedShare: 0.2,
   /** Loop events (repeated replies, fragments, unprompted speech) in one call that make a response loop. */
   minLoopEvents: 2,
 });
 
 export interface LoopAnalysis {
   responseLoop: boolean;
-  /** Replies near-identical to a reply of another turn. */
+  /** Replies near-identical to an earlier reply, or repeating its start. */
   repeatedReplies: number;
   fragments: number;
+  /** Speech while nobody asked: before the first turn, or over the caller's speech. */
   unprompted: number;
 }
 
@@ -43,10 +46,10 @@ export function analyzeLoops(bursts: readonly Burst[], options = LOOP_DEFAULTS):
   let repeatedReplies = 0;
   for (let i = 1; i < replies.length; i++) {
     const earlier = replies.slice(0, i).filter((other) => other.turn !== replies[i]!.turn || other.kind !== replies[i]!.kind);
-    if (earlier.some((other) => sameSound(other, replies[i]!, options))) repeatedReplies++;
+    if (earlier.some((other) => sameSound(other, replies[i]!, options) || repeatsStart(other, replies[i]!, options))) repeatedReplies++;
   }
   const fragments = bursts.filter((burst) => burst.kind === 'fragment').length;
-  const unprompted = bursts.filter((burst) => burst.kind === 'unprompted').length;
+  const unprompted = bursts.filter((burst) => burst.kind === 'unprompted' || burst.kind === 'talk_over').length;
   return { responseLoop: repeatedReplies + fragments + unprompted >= options.minLoopEvents, repeatedReplies, fragments, unprompted };
 }
 
@@ -57,6 +60,18 @@ export function sameSound(a: Burst, b: Burst, options = LOOP_DEFAULTS): boolean 
   const longer = Math.max(durationA, durationB);
   if (longer <= 0 || Math.abs(durationA - durationB) / longer > options.maxDurationDifference) return false;
   return correlation(resample(a.envelope, options.envelopePoints), resample(b.envelope, options.envelopePoints)) >= options.minEnvelopeCorrelation;
+}
+
+/**
+ * True when the shorter burst sounds like the start of the longer one, as
+ * when an answer cut off mid-way is spoken again from the beginning.
+ */
+export function repeatsStart(a: Burst, b: Burst, options = LOOP_DEFAULTS): boolean {
+  const [shorter, longer] = a.envelope.length <= b.envelope.length ? [a, b] : [b, a];
+  const share = shorter.envelope.length / longer.envelope.length;
+  if (shorter.envelope.length < options.envelopePoints || share < options.minRepeatedShare || share > 1 - options.maxDurationDifference) return false;
+  const prefix = longer.envelope.slice(0, shorter.envelope.length);
+  return correlation(resample(shorter.envelope, options.envelopePoints), resample(prefix, options.envelopePoints)) >= options.minEnvelopeCorrelation;
 }
 
 function resample(values: readonly number[], points: number): number[] {

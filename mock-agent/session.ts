@@ -265,11 +265,12 @@ export class MockSession {
   }
 
   /** Sends the first `share` of `clip`, whole frames only and without a mark, as a TTS stream that stalls does. */
-  private sendFragment(clip: Clip, share: number, stopAt: number): void {
-    if (this.ended) return;
+  private sendFragment(clip: Clip, share: number, stopAt: number): number {
+    if (this.ended) return 0;
     const bytes = Math.round((clip.mulaw.length * share) / FRAME_BYTES) * FRAME_BYTES;
     this.call!.sender.send(clip.mulaw.subarray(0, bytes), null, this.deps.faults.config, stopAt);
     this.speakingUntil = Math.max(this.speakingUntil, this.deps.clock.now() + bytes / MULAW_BYTES_PER_MS);
+    return bytes / MULAW_BYTES_PER_MS;
   }
 
   private countInvalid(reason: string): void {

@@ -21,7 +21,8 @@ export interface StageContext {
    * Sends the first `share` of the answer's audio now, as a TTS stream that
    * stalls does, stopping at `stopAt` if pacing has not sent it all by then.
    */
-  sendFragment?(share: number, stopAt: number): void;
+  /** Sends the first `share` of the answer and returns how many ms of audio that is. */
+  sendFragment?(share: number, stopAt: number): number;
 }
 
 /** Why a stage gave up on an answer: its last attempt timed out, or the rate limit rejected it. */
@@ -72,6 +73,12 @@ const ADMISSION_SLACK_MS = 2;
 /** Range of the share of an answer that a timed-out TTS attempt streams before it stalls. */
 const FRAGMENT_SHARE_MIN = 0.3;
 const FRAGMENT_SHARE_MAX = 0.6;
+/**
+ * Silence after a fragment has played before the agent gives up on the
+ * stalled TTS stream and retries: it notices the stall when its playback
+ * runs dry, so the caller hears the fragment, a pause, then the repeat.
+ */
+const FRAGMENT_STALL_MS = 1200;
 
 /**
  * Creates the stage `name`, whose latency, slots, rate limit and timeout come
@@ -131,13 +138,15 @@ async function runAttempt(name: StageName, faults: FaultState, clock: Clock, con
 
   faults.countTimeout(name);
   try {
+    let timedOutAt = begin + timeoutMs;
     if (name === 'tts' && context.sendFragment !== undefined) {
-      await faults.sleepUntil(begin + Math.min(config.medianMs, timeoutMs / 2), context.call.signal);
+      const sentAt = await faults.sleepUntil(begin + Math.min(config.medianMs, timeoutMs / 2), context.call.signal);
       const share = FRAGMENT_SHARE_MIN + (FRAGMENT_SHARE_MAX - FRAGMENT_SHARE_MIN) * context.random.uniform();
-      context.sendFragment(share, faults.resume(begin + timeoutMs));
+      const fragmentMs = context.sendFragment(share, faults.resume(begin + timeoutMs));
       faults.countFragment();
+      timedOutAt = Math.max(timedOutAt, sentAt + fragmentMs + FRAGMENT_STALL_MS);
     }
-    return { endAt: begin + latencyMs, timedOutAt: await faults.sleepUntil(begin + timeoutMs, context.call.signal) };
+    return { endAt: begin + latencyMs, timedOutAt: await faults.sleepUntil(timedOutAt, context.call.signal) };
   } finally {
     faults.releaseAt(release, begin + latencyMs);
   }

@@ -1,3 +1,4 @@
+import { mannWhitneyU } from '../mann-whitney.js';
 import { bimodalityPValue, componentBoundary, fitBimodality, medianOf, proportionsHomogeneity } from '../stats/index.js';
 import { censoredLatency, confidenceScore, makeFinding, num, pText, percentText, type Detector } from './common.js';
 import type { CallPoint, DiagnosisInput, RunData } from './input.js';
@@ -59,6 +60,11 @@ export const slowPathDetector: Detector = {
     const homogeneity = proportionsHomogeneity(byRun);
     if (homogeneity !== null && homogeneity.p < limits.minHomogeneityP) return null;
 
+    // A slow path picks calls at random; calls slowed by congestion or a leak
+    // are bunched in time, which a rank test of their dial times shows.
+    const timeSpread = dialTimeSpread(values, boundary);
+    if (timeSpread !== null && timeSpread.p < limits.minTimeSpreadP) return null;
+
     const bootstrap = bimodalityPValue(test, { seed: `${thresholds.seed}:slow-path`, replicates: limits.bootstrapReplicates });
     if (bootstrap.p >= alpha) return null;
 
@@ -66,6 +72,7 @@ export const slowPathDetector: Detector = {
       `Per-call mean latency has two components: ${percentText(slowShare)} of calls ${num(separation)}x slower than the rest (likelihood ratio ${num(test.likelihoodRatio)}, bootstrap p ${pText(bootstrap.p)} from ${bootstrap.replicates} replicates).`,
       `${slowCalls.length} of ${values.length} calls are in the slow component; their median share of slow turns is ${percentText(consistency)} (threshold ${percentText(limits.minConsistencyShare)}).`,
     ];
+    if (timeSpread !== null) evidence.push(`Slow calls are spread over the run like the others: Mann-Whitney U on dial times within each run, p ${pText(timeSpread.p)} (threshold ${pText(limits.minTimeSpreadP)}).`);
     if (homogeneity !== null) {
       evidence.push(`The slow share is the same at every load: ${byRun.filter((r) => r.trials > 0).map((r) => `${r.run.concurrency} calls ${percentText(r.successes / r.trials)}`).join(', ')} (chi-square p ${pText(homogeneity.p)}).`);
     }
@@ -82,6 +89,16 @@ export const slowPathDetector: Detector = {
     });
   },
 };
+
+/** Rank test of the slow calls' dial times against the others', on times centred per run. */
+function dialTimeSpread(values: readonly CallValue[], boundary: number): { p: number } | null {
+  const centred = values.map((entry) => {
+    const times = entry.run.calls.map((call) => call.dialedAtMs);
+    return { slow: entry.value > boundary, time: entry.call.dialedAtMs - (medianOf(times) ?? 0) };
+  });
+  const result = mannWhitneyU(centred.filter((entry) => entry.slow).map((entry) => entry.time), centred.filter((entry) => !entry.slow).map((entry) => entry.time));
+  return result === null ? null : { p: result.p };
+}
 
 function callValues(input: DiagnosisInput): CallValue[] {
   const out: CallValue[] = [];

@@ -12,7 +12,7 @@ export interface DiagnosisThresholds {
   latencyHigh: { p90Ms: number; backgroundShare: number };
   leak: { steadyBandShare: number; turnsPerWindow: number; maxWindows: number; minWindows: number; minSlopeMsPerMinute: number; minCallOrderRho: number; maxRecoveryRatio: number };
   timeouts: { backgroundCallShare: number; minAffectedShare: number };
-  slowPath: { minShare: number; maxShare: number; minSeparationRatio: number; minConsistencyShare: number; minHomogeneityP: number; bootstrapReplicates: number };
+  slowPath: { minShare: number; maxShare: number; minSeparationRatio: number; minConsistencyShare: number; minHomogeneityP: number; minTimeSpreadP: number; bootstrapReplicates: number };
   ttsLimit: { backgroundSilentShare: number; minSilentShare: number; rateWindowMs: number; minStepShare: number; maxStepShare: number; minStepRatio: number; maxStepConsistencyShare: number; bootstrapReplicates: number };
   cpsLimit: { backgroundRejectionShare: number; minRejectionShare: number; rateWindowMs: number };
   routing: { slowNetworkMs: number; slowSetupMs: number; backgroundSlowShare: number; minSlowShare: number; clusterPermutations: number };
@@ -32,7 +32,7 @@ export const DIAGNOSIS_DEFAULTS: Readonly<DiagnosisThresholds> = deepFreeze({
   latencyHigh: { p90Ms: 3000, backgroundShare: 0.1 },
   leak: { steadyBandShare: 0.1, turnsPerWindow: 10, maxWindows: 12, minWindows: 6, minSlopeMsPerMinute: 30, minCallOrderRho: 0.1, maxRecoveryRatio: 1.25 },
   timeouts: { backgroundCallShare: 0.01, minAffectedShare: 0.05 },
-  slowPath: { minShare: 0.02, maxShare: 0.4, minSeparationRatio: 1.5, minConsistencyShare: 0.8, minHomogeneityP: 0.01, bootstrapReplicates: 199 },
+  slowPath: { minShare: 0.02, maxShare: 0.4, minSeparationRatio: 1.5, minConsistencyShare: 0.8, minHomogeneityP: 0.01, minTimeSpreadP: 0.01, bootstrapReplicates: 199 },
   ttsLimit: {
     backgroundSilentShare: 0.01,
     minSilentShare: 0.02,

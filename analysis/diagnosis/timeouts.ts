@@ -6,7 +6,7 @@ import { confidenceScore, makeFinding, num, pText, percentText, type Detector } 
  * Signal: response loops and fragmented answers in some calls, which
  * stage timeouts whose retries re-enter the queue produce.
  * Test: one-sided exact binomial test that the number of started calls
- * with a response loop or a fragment exceeds `backgroundCallShare`.
+ * with a response loop exceeds `backgroundCallShare`.
  * Effect: share of started calls affected, at least `minAffectedShare`.
  * MDE: not measured yet; unit is the share of stage requests timing out.
  */
@@ -21,7 +21,9 @@ export const timeoutsDetector: Detector = {
   detect(input, { alpha, thresholds }) {
     const limits = thresholds.timeouts;
     const started = input.runs.flatMap((run) => run.calls).filter((call) => call.startFailure === null);
-    const affected = started.filter((call) => call.responseLoop || call.fragments > 0);
+    // Fragments alone also come from audio broken up on the way (a routing stall);
+    // a retried answer repeats what was already said, which makes a response loop.
+    const affected = started.filter((call) => call.responseLoop);
     const share = affected.length / started.length;
     const test = binomialTest(affected.length, started.length, limits.backgroundCallShare);
     if (!(test.p < alpha && share >= limits.minAffectedShare)) return null;
@@ -35,11 +37,11 @@ export const timeoutsDetector: Detector = {
       confidence: confidenceScore(test.p, alpha, share, limits.minAffectedShare, []),
       pValue: test.p,
       alpha,
-      effect: { name: 'share of calls with a response loop or fragments', value: share, unit: 'fraction', minimum: limits.minAffectedShare },
+      effect: { name: 'share of calls with a response loop', value: share, unit: 'fraction', minimum: limits.minAffectedShare },
       test: `binomial test of affected calls against a background share of ${percentText(limits.backgroundCallShare)}`,
       component: 'agent_response',
       evidence: [
-        `${affected.length} of ${started.length} started calls (${percentText(share)}) have a response loop or fragments (p ${pText(test.p)}; expected ${num(test.expected)} at the background share).`,
+        `${affected.length} of ${started.length} started calls (${percentText(share)}) have a response loop (p ${pText(test.p)}; expected ${num(test.expected)} at the background share).`,
         `Those calls hold ${loops} response loops, ${fragments} fragments and ${timedOut} timed-out turns.`,
       ],
     });

@@ -51,6 +51,8 @@ export const ttsLimitDetector: Detector = {
 
   detect(input, { alpha, thresholds }) {
     const limits = thresholds.ttsLimit;
+    const greetings = silentGreetings(input, limits, alpha);
+    if (greetings !== null) return greetings;
     const turns = ratedTurns(input, thresholds);
     const byRate = spearman(turns.map((t) => t.requestsPerSecond), turns.map((t) => t.response));
     const byActive = spearman(turns.map((t) => t.turn.activeCalls), turns.map((t) => t.response));
@@ -89,6 +91,35 @@ export const ttsLimitDetector: Detector = {
     });
   },
 };
+
+/**
+ * Greetings that never came: the switch answered, the agent stayed silent.
+ * A TTS limit applies to every utterance, greetings included, while an LLM
+ * queue or a leak leaves the greeting alone, so silent greetings well above
+ * the background share point at the speech provider.
+ */
+function silentGreetings(input: DiagnosisInput, limits: DiagnosisThresholds['ttsLimit'], alpha: number) {
+  const answered = input.runs.flatMap((run) => run.calls).filter((call) => call.startFailure === null || call.startFailure === 'no_greeting');
+  const silent = answered.filter((call) => call.startFailure === 'no_greeting').length;
+  if (answered.length === 0) return null;
+  const test = binomialTest(silent, answered.length, limits.backgroundSilentShare);
+  const share = silent / answered.length;
+  if (!(test.p < alpha && share >= limits.minSilentShare)) return null;
+  return makeFinding({
+    mode: 'tts-limit',
+    title: 'TTS or provider rate limit: greetings go silent',
+    confidence: confidenceScore(test.p, alpha, share, limits.minSilentShare, []),
+    pValue: test.p,
+    alpha,
+    effect: { name: 'share of answered calls with no greeting', value: share, unit: 'fraction', minimum: limits.minSilentShare },
+    test: `binomial test of silent greetings against a background share of ${percentText(limits.backgroundSilentShare)}`,
+    component: 'agent_response',
+    evidence: [
+      `${silent} of ${answered.length} calls the switch answered (${percentText(share)}) never heard a greeting (p ${pText(test.p)}).`,
+      'Greetings need only the speech provider, not speech-to-text or the LLM, so the limit sits in text-to-speech.',
+    ],
+  });
+}
 
 // NOTE: agent requests are estimated as turn ends plus greetings of started
 // calls, because the records carry no per-request times; retries are not counted.
