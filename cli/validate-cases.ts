@@ -33,6 +33,15 @@ const BASE_SCENARIO: Partial<Omit<Scenario, 'rows'>> = Object.freeze({ maxTurns:
  */
 export const VALIDATE_STRENGTH = 1.5;
 
+/**
+ * The switch's routing profile at `strength`: setup cost and stall length
+ * scale with it (stalls capped below the 0.8 x interval the switch allows).
+ */
+function routingAt(strength: number): SwitchModelOptions {
+  const stallMs = Math.min(ROUTING_PROFILE.routingStallMs * strength, 0.75 * ROUTING_PROFILE.routingStallEveryMs);
+  return { ...ROUTING_PROFILE, routingSetupMs: ROUTING_PROFILE.routingSetupMs * strength, routingStallMs: stallMs };
+}
+
 /** Builds the case for `mode`, with the fault at `strength` times its profile's default. */
 export function validateCase(mode: ValidateModeId, strength = VALIDATE_STRENGTH): ValidateCase {
   const sweep: CaseShape = { kind: 'sweep', levels: [2, 12, 36], stepDown: [12] };
@@ -60,6 +69,6 @@ export function validateCase(mode: ValidateModeId, strength = VALIDATE_STRENGTH)
         switchOptions: { callsPerSecond: 2, cpsBurst: 2 },
       };
     case 'routing':
-      return { mode, expected: 'routing', allowed: [], shape: sweep, scenario: BASE_SCENARIO, mock: {}, switchOptions: { ...ROUTING_PROFILE } };
+      return { mode, expected: 'routing', allowed: [], shape: sweep, scenario: BASE_SCENARIO, mock: {}, switchOptions: routingAt(strength) };
   }
 }

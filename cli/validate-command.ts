@@ -1,15 +1,21 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
 import { Option, type Command } from 'commander';
 
 import { loadVad, prepareSpeech, type AudioLibrary, type VadFactory } from '../audio/index.js';
 import { diagnose, type FindingMode, type RunData } from '../analysis/diagnosis/index.js';
 import { toRunData } from '../analysis/run-data.js';
-import { UsageError } from '../core/index.js';
+import { UsageError, VoiceLoadError } from '../core/index.js';
 import { loadScenario, type CallRecord, type Scenario } from '../driver/index.js';
 import { flag } from './flags.js';
 import { defaultScenarioPath, type Output, type RunMode } from './run-command.js';
 import { openTarget, speechRequests } from './sweep-command.js';
 import { planSweep } from './sweep.js';
 import { VALIDATE_MODE_IDS, VALIDATE_STRENGTH, validateCase, type ValidateCase, type ValidateModeId } from './validate-cases.js';
+import type { ValidateJob } from './validate-worker.js';
 
 export interface ValidateOptions {
   modes: ValidateModeId[];
@@ -90,21 +96,22 @@ function earliestFlag(levels: ReadonlyArray<{ data: Omit<RunData, 'turns' | 'cal
   return total;
 }
 
-/** Injects each mode's fault under several seeds, diagnoses each run, and scores the diagnosis. */
+/**
+ * Injects each mode's fault under several seeds, diagnoses each run, and
+ * scores the diagnosis. Simulated cases run in one worker thread per core.
+ */
 export async function validateCommand(options: ValidateOptions, output: Output, onCase?: (result: CaseResult) => void): Promise<ValidateReport> {
-  const base = loadScenario(defaultScenarioPath());
-  const vad = await loadVad();
-  const audio = await prepareSpeech(speechRequests({ ...base, maxTurns: 2 }), { vad });
-  const cases: CaseResult[] = [];
-  for (const mode of options.modes) {
-    const testCase = validateCase(mode, options.strength);
-    for (let index = 1; index <= options.seeds; index++) {
-      const result = await runCase(testCase, `validate-${mode}-${index}`, options.mode, base, audio, vad);
-      cases.push(result);
-      onCase?.(result);
-      if (!options.json) output.err(`${result.pass ? 'pass' : 'FAIL'}  ${mode} seed ${index}: found ${result.found.length === 0 ? 'nothing' : result.found.join(', ')}\n`);
-    }
-  }
+  const jobs: ValidateJob[] = options.modes.flatMap((mode) =>
+    Array.from({ length: options.seeds }, (_, seedIndex) => ({ index: 0, mode, seed: `validate-${mode}-${seedIndex + 1}`, strength: options.strength })),
+  ).map((job, index) => ({ ...job, index }));
+  const announce = (result: CaseResult) => {
+    onCase?.(result);
+    if (!options.json) output.err(`${result.pass ? 'pass' : 'FAIL'}  ${result.mode} ${result.seed}: found ${result.found.length === 0 ? 'nothing' : result.found.join(', ')}\n`);
+  };
+  const entry = validateWorkerEntry();
+  const threads = options.mode === 'sim' && entry !== undefined ? Math.max(1, Math.min(availableParallelism(), jobs.length)) : 0;
+  const cases = threads > 0 ? await runInWorkers(entry!, jobs, threads, options.mode, announce) : await runHere(jobs, options.mode, announce);
+
   const faultCases = cases.filter((result) => result.expected !== null);
   const report: ValidateReport = {
     cases,
@@ -113,6 +120,60 @@ export async function validateCommand(options: ValidateOptions, output: Output, 
   };
   output.out(options.json ? `${JSON.stringify({ cases: cases.map(({ mode, seed, expected, found, pass }) => ({ mode, seed, expected, found, pass })), recall: report.recall, false_positives: report.false_positives })}\n` : `${formatConfusion(report, options.modes)}\n`);
   return report;
+}
+
+async function runHere(jobs: readonly ValidateJob[], mode: RunMode, report: (result: CaseResult) => void): Promise<CaseResult[]> {
+  const base = loadScenario(defaultScenarioPath());
+  const vad = await loadVad();
+  const audio = await prepareSpeech(speechRequests({ ...base, maxTurns: 2 }), { vad });
+  const results: CaseResult[] = [];
+  for (const job of jobs) {
+    const result = await runCase(validateCase(job.mode, job.strength), job.seed, mode, base, audio, vad);
+    results.push(result);
+    report(result);
+  }
+  return results;
+}
+
+/** Runs the jobs on `threads` worker threads, each taking the next job when it finishes one; results keep the jobs' order. */
+function runInWorkers(entry: URL, jobs: readonly ValidateJob[], threads: number, mode: RunMode, report: (result: CaseResult) => void): Promise<CaseResult[]> {
+  return new Promise((resolve, reject) => {
+    const results: Array<CaseResult | undefined> = new Array(jobs.length);
+    let next = 0;
+    let done = 0;
+    let failed = false;
+    const workers: Worker[] = [];
+    const fail = (err: VoiceLoadError) => {
+      if (failed) return;
+      failed = true;
+      for (const worker of workers) void worker.terminate();
+      reject(err);
+    };
+    for (let thread = 0; thread < threads; thread++) {
+      const worker = new Worker(entry, { workerData: { mode } });
+      workers.push(worker);
+      const feed = () => worker.postMessage(next < jobs.length ? jobs[next++]! : null);
+      worker.on('message', (message: { ready?: boolean; index?: number; result?: CaseResult; error?: { code: string; message: string } }) => {
+        if (message.error !== undefined) return fail(new VoiceLoadError(message.error.code, message.error.message));
+        if (message.result !== undefined && message.index !== undefined) {
+          results[message.index] = message.result;
+          report(message.result);
+          if (++done === jobs.length) resolve(results as CaseResult[]);
+        }
+        feed();
+      });
+      worker.on('error', (err) => fail(new VoiceLoadError('VL_VALIDATE_WORKER_FAILED', `validate worker failed: ${err.message}`)));
+    }
+  });
+}
+
+/** The compiled worker beside this module, or the TypeScript source when this module runs from source under a loader. */
+function validateWorkerEntry(moduleUrl: string = import.meta.url): URL | undefined {
+  const compiled = new URL('./validate-worker.js', moduleUrl);
+  if (existsSync(fileURLToPath(compiled))) return compiled;
+  const source = new URL('./validate-worker.ts', moduleUrl);
+  if (moduleUrl.endsWith('.ts') && existsSync(fileURLToPath(source))) return source;
+  return undefined;
 }
 
 /** Confusion matrix: injected mode by row, each finding by column, counts over seeds. */
