@@ -16,6 +16,7 @@ const scenario = { ...loadScenario(new URL('../../scenarios/support.yaml', impor
 const startedAt = wall.now();
 const rssBefore = process.memoryUsage().rss;
 let peakRss = rssBefore;
+const rssSamples: number[] = [];
 let callMs = 0;
 let completed = 0;
 const result = await runSimulation({
@@ -25,7 +26,9 @@ const result = await runSimulation({
   onRecord: (record) => {
     callMs += record.duration_ms;
     if (record.result_completed) completed++;
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const rss = process.memoryUsage().rss;
+    peakRss = Math.max(peakRss, rss);
+    if ((completed + 1) % 500 === 0) rssSamples.push(Math.round(rss / 1048576));
   },
 });
 const wallMs = wall.now() - startedAt;
@@ -38,4 +41,5 @@ console.log(JSON.stringify({
   simulated_call_s: Math.round(callMs / 1000),
   call_s_per_wall_s: Math.round(callMs / wallMs),
   peak_rss_mb: Math.round(peakRss / 1048576),
+  rss_mb_every_500_calls: rssSamples,
 }));

@@ -1,7 +1,7 @@
 import type { AudioLibrary, VadFactory } from '../audio/index.js';
-import { MemoryNetwork, silentLogger, VirtualClock, type Logger } from '../core/index.js';
+import { MemoryNetwork, silentLogger, VirtualClock, type Link, type Logger } from '../core/index.js';
 import { LoadRun, type CallRecord, type RunResult, type Scenario } from '../driver/index.js';
-import { createMockAgent, type MockAgent, type MockConfigOverrides } from '../mock-agent/index.js';
+import { createMockAgent, type MockAgent, type MockConfigOverrides, type TurnRecord as MockTurnRecord } from '../mock-agent/index.js';
 import { createSwitch, type Switch, type SwitchModelOptions } from '../telephony-sim/index.js';
 
 /** In-memory addresses of the simulated servers; nothing listens on a socket. */
@@ -21,6 +21,10 @@ export interface SimulationOptions {
   maxCallMs?: number;
   /** Called with the run before it starts, to attach listeners such as progress. */
   onRun?: (run: LoadRun) => void;
+  /** Called as the mock agent answers each turn, with its own view of the turn. */
+  onMockTurn?: (turn: MockTurnRecord) => void;
+  /** Wraps each caller leg as the driver opens it, to observe its messages. */
+  wrapCallerLink?: (link: Link) => Link;
 }
 
 /**
@@ -37,13 +41,13 @@ export interface SimulatedStack {
 }
 
 /** Builds the simulated switch and mock agent for `scenario.number`, seeded by `scenario.seed`. */
-export function createSimulatedStack(options: Omit<SimulationOptions, 'onRecord' | 'maxCallMs'>): SimulatedStack {
+export function createSimulatedStack(options: Omit<SimulationOptions, 'onRecord' | 'maxCallMs' | 'onRun'>): SimulatedStack {
   const { scenario, audio, vad } = options;
   const logger = options.logger ?? silentLogger();
   const clock = new VirtualClock({ seed: `${scenario.seed}:clock` });
   const network = new MemoryNetwork(clock);
 
-  const mock = createMockAgent({ clock, audio, vad, seed: scenario.seed, config: options.mockConfig ?? {}, logger });
+  const mock = createMockAgent({ clock, audio, vad, seed: scenario.seed, config: options.mockConfig ?? {}, logger, ...(options.onMockTurn === undefined ? {} : { onTurn: options.onMockTurn }) });
   network.listen(MOCK_URL, (link) => mock.handleLink(link));
   const switchCore = createSwitch({ ...options.switchOptions, clock, dial: network.dial, routes: { [scenario.number]: MOCK_URL }, logger, seed: scenario.seed });
   network.listen(SWITCH_URL, (link) => switchCore.handleCallerLink(link));
@@ -52,7 +56,7 @@ export function createSimulatedStack(options: Omit<SimulationOptions, 'onRecord'
     clock,
     mock,
     switchCore,
-    run: (runScenario, onRecord, maxCallMs, onRun, callIdPrefix) => runOnStack(clock, network, runScenario, audio, vad, onRecord, maxCallMs, onRun, callIdPrefix),
+    run: (runScenario, onRecord, maxCallMs, onRun, callIdPrefix) => runOnStack(clock, connector(network, options.wrapCallerLink), runScenario, audio, vad, onRecord, maxCallMs, onRun, callIdPrefix),
     async close() {
       mock.close();
       const closed = switchCore.close();
@@ -62,9 +66,16 @@ export function createSimulatedStack(options: Omit<SimulationOptions, 'onRecord'
   };
 }
 
+function connector(network: MemoryNetwork, wrap: ((link: Link) => Link) | undefined): () => Promise<Link> {
+  return async () => {
+    const link = await network.dial(SWITCH_URL);
+    return wrap === undefined ? link : wrap(link);
+  };
+}
+
 async function runOnStack(
   clock: VirtualClock,
-  network: MemoryNetwork,
+  connect: () => Promise<Link>,
   scenario: Scenario,
   audio: AudioLibrary,
   vad: VadFactory,
@@ -76,7 +87,7 @@ async function runOnStack(
   const run = new LoadRun({
     scenario,
     clock,
-    connect: () => network.dial(SWITCH_URL),
+    connect,
     audio,
     vad,
     contentKnown: true,
