@@ -5,7 +5,7 @@ import { judgeGenerator, summarize, VIRTUAL_GENERATOR, type Summary } from '../a
 import { writeReport } from '../analysis/report/index.js';
 import { parseThreshold, type Threshold } from '../analysis/thresholds.js';
 import { createLogger, dialWebSocket, RealClock, UsageError, type Clock, type Logger, type VoiceLoadError } from '../core/index.js';
-import { checkScenario, loadScenario, LoadRun, RecordingStore, turnTexts, type CallRecord, type RunResult, type Scenario } from '../driver/index.js';
+import { callerSpeechRequest, checkScenario, loadScenario, LoadRun, RecordingStore, turnTexts, type CallRecord, type RunResult, type Scenario } from '../driver/index.js';
 import { GREETING, REPLIES, type MockConfigOverrides } from '../mock-agent/index.js';
 import type { SwitchModelOptions } from '../telephony-sim/index.js';
 import { startEmbeddedServers, type RunServers } from './embedded.js';
@@ -189,9 +189,9 @@ function checkMode(mode: RunMode, options: RunCommandOptions, scenario: Scenario
  */
 async function prepareScenarioSpeech(scenario: Scenario, scenarioPath: string, vad: VadFactory): Promise<AudioLibrary> {
   const callerTexts = new Set(scenario.rows.flatMap((row) => turnTexts(row, scenario.maxTurns)));
-  const requests: SpeechRequest[] = [...callerTexts].map((text) => ({ role: 'caller' as const, text }));
+  const requests: SpeechRequest[] = [...callerTexts].map((utterance) => callerSpeechRequest(utterance));
   if (scenario.target === 'mock') requests.push(...agentTexts(scenario).map((text) => ({ role: 'agent' as const, text })));
-  return prepareSpeech(requests, { vad, baseDir: dirname(scenarioPath) });
+  return prepareSpeech(requests, { vad, baseDir: scenario.baseDir });
 }
 
 /** Texts the mock agent may speak in this scenario: its greeting, its replies and every row's result. */

@@ -7,7 +7,7 @@ import { diagnose, formatDiagnosis } from '../analysis/diagnosis/index.js';
 import { readDiagnosisInput, SWEEP_INDEX_FILE } from '../analysis/run-data.js';
 import { evaluateThresholds, parseThreshold, type Threshold } from '../analysis/thresholds.js';
 import { createLogger, dialWebSocket, RealClock, VoiceLoadError } from '../core/index.js';
-import { checkScenario, loadScenario, LoadRun, turnTexts, type Scenario } from '../driver/index.js';
+import { callerSpeechRequest, checkScenario, loadScenario, LoadRun, turnTexts, type Scenario } from '../driver/index.js';
 import { GREETING, REPLIES, type MockConfigOverrides } from '../mock-agent/index.js';
 import type { SwitchModelOptions } from '../telephony-sim/index.js';
 import { flag } from './flags.js';
@@ -55,7 +55,7 @@ export async function sweepCommand(options: SweepCommandOptions, output: Output)
   const outDir = prepareOutputDir(options.outDir ?? defaultOutputDir(clock.wallTime(), `sweep-${basename(scenarioPath, extname(scenarioPath))}`));
 
   const vad = await loadVad();
-  const audio = await prepareSpeech(speechRequests(scenario), { vad });
+  const audio = await prepareSpeech(speechRequests(scenario), { vad, baseDir: scenario.baseDir });
   const target = await openTarget(options.mode, scenario, audio, vad, options.mockConfig ?? {}, options.switchOptions ?? {});
   let levels: SweepLevelResult[];
   try {
@@ -79,7 +79,7 @@ export async function sweepCommand(options: SweepCommandOptions, output: Output)
 
 /** Every clip the scenario's calls need: the caller's turns and the mock agent's phrases and answers. */
 export function speechRequests(scenario: Scenario) {
-  const caller = [...new Set(scenario.rows.flatMap((row) => turnTexts(row, scenario.maxTurns)))].map((text) => ({ role: 'caller' as const, text }));
+  const caller = [...new Set(scenario.rows.flatMap((row) => turnTexts(row, scenario.maxTurns)))].map((utterance) => callerSpeechRequest(utterance));
   const agent = [...new Set([GREETING, ...REPLIES, ...scenario.rows.map((row) => row.result)])].map((text) => ({ role: 'agent' as const, text }));
   return [...caller, ...agent];
 }

@@ -1,15 +1,25 @@
 import seedrandom from 'seedrandom';
 
-import type { AudioLibrary } from '../audio/index.js';
+import { wavClipText, type AudioLibrary, type SpeechRequest } from '../audio/index.js';
 import type { CallPlan, Utterance } from './call.js';
 import { GENERIC_FOLLOW_UPS } from './follow-ups.js';
-import type { Scenario, ScenarioRow } from './scenario.js';
+import { WAV_UTTERANCE_PREFIX, type Scenario, type ScenarioRow } from './scenario.js';
 
 /** The calls of a run, in dial order, with the pause before each dial. */
 export interface RunPlan {
   calls: CallPlan[];
   /** dialGapsMs[i] is the wait before dialling calls[i]; dialGapsMs[0] is 0. */
   dialGapsMs: number[];
+}
+
+/** The audio library key of an utterance: its text, or the `wav:` key of its file. */
+export function clipKey(utterance: string, baseDir: string): string {
+  return utterance.startsWith(WAV_UTTERANCE_PREFIX) ? wavClipText(utterance.slice(WAV_UTTERANCE_PREFIX.length), baseDir) : utterance;
+}
+
+/** The speech request that prepares an utterance before the run. */
+export function callerSpeechRequest(utterance: string): SpeechRequest {
+  return utterance.startsWith(WAV_UTTERANCE_PREFIX) ? { role: 'caller', wavPath: utterance.slice(WAV_UTTERANCE_PREFIX.length) } : { role: 'caller', text: utterance };
 }
 
 /** What the caller says on each turn: the row's input, its follow-ups, then generic follow-ups in turn. */
@@ -45,7 +55,7 @@ export function buildRunPlan(scenario: Scenario, audio: AudioLibrary, callIdPref
 function planCall(scenario: Scenario, audio: AudioLibrary, row: ScenarioRow, rowIndex: number, repeat: number, callId: string): CallPlan {
   const random = seedrandom(`${scenario.seed}:call:${callId}`);
   const utterances: Utterance[] = turnTexts(row, scenario.maxTurns).map((text) => {
-    const clip = audio.get('caller', text);
+    const clip = audio.get('caller', clipKey(text, scenario.baseDir));
     return { text, mulaw: clip.mulaw, speechEndMs: clip.speechEndMs };
   });
   return {

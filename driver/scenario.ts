@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 import { parse as parseYaml } from 'yaml';
 
@@ -46,6 +47,8 @@ export interface Scenario {
   redialDelayMs: number;
   /** Pass conditions on summary.json fields, such as `conv_latency_p90<1500`. */
   thresholds: string[];
+  /** Folder that WAV paths in the rows are relative to: the scenario file's. */
+  baseDir: string;
   seed: string;
   number: string;
   /** `mock`, or the ws:// URL of a real agent that the switch routes `number` to. */
@@ -71,12 +74,16 @@ export const SCENARIO_DEFAULTS: Readonly<Omit<Scenario, 'rows'>> = Object.freeze
   redial: 0,
   redialDelayMs: 1000,
   thresholds: [],
+  baseDir: '.',
   seed: 'voice-load',
   number: '+15550100',
   target: 'mock',
 });
 
-const KNOWN_FIELDS = new Set(['rows', ...Object.keys(SCENARIO_DEFAULTS)]);
+const KNOWN_FIELDS = new Set(['rows', ...Object.keys(SCENARIO_DEFAULTS).filter((key) => key !== 'baseDir')]);
+
+/** Prefix of an utterance that names a WAV file instead of text, as `wav:relative/path.wav`. */
+export const WAV_UTTERANCE_PREFIX = 'wav:';
 
 /** Reads and validates a scenario YAML file. */
 export function loadScenario(path: string): Scenario {
@@ -93,7 +100,7 @@ export function loadScenario(path: string): Scenario {
   } catch (err) {
     throw new UsageError('VL_SCENARIO_INVALID', `scenario ${path} is not valid YAML: ${(err as Error).message}`, 'fix the YAML syntax at the line shown');
   }
-  return parseScenario(raw, path);
+  return { ...parseScenario(raw, path), baseDir: dirname(path) };
 }
 
 /** Validates a parsed scenario object: single fields first, then combinations. */
@@ -159,11 +166,24 @@ function parseRow(value: unknown, index: number, source: string): ScenarioRow {
   for (const key of Object.keys(row)) {
     if (!['input', 'result', 'followUps'].includes(key)) throw invalid(source, `${where}.${key}`, 'is not a row field; rows take input, result and followUps');
   }
-  const input = parseText(row['input'], `${where}.input`, source);
+  const input = parseUtterance(row['input'], `${where}.input`, source);
   const result = parseText(row['result'], `${where}.result`, source);
   const followUps = row['followUps'] ?? [];
-  if (!Array.isArray(followUps)) throw invalid(source, `${where}.followUps`, 'must be a list of strings');
-  return { input, result, followUps: followUps.map((text, i) => parseText(text, `${where}.followUps[${i}]`, source)) };
+  if (!Array.isArray(followUps)) throw invalid(source, `${where}.followUps`, 'must be a list of texts or { wav: file }');
+  return { input, result, followUps: followUps.map((text, i) => parseUtterance(text, `${where}.followUps[${i}]`, source)) };
+}
+
+/** Parses what the caller says: text, or `{ wav: file }` naming a recording relative to the scenario file. */
+function parseUtterance(value: unknown, where: string, source: string): string {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const fields = value as Record<string, unknown>;
+    const wav = fields['wav'];
+    if (Object.keys(fields).some((key) => key !== 'wav') || typeof wav !== 'string' || !wav.toLowerCase().endsWith('.wav')) {
+      throw invalid(source, where, `must be text or { wav: file.wav }, got ${JSON.stringify(value)}`);
+    }
+    return `${WAV_UTTERANCE_PREFIX}${wav}`;
+  }
+  return parseText(value, where, source);
 }
 
 function parseText(value: unknown, where: string, source: string): string {

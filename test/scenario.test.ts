@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import t from 'tap';
 
-import { loadScenario, parseParallel, parseScenario, parseTarget, SCENARIO_DEFAULTS, turnTexts, GENERIC_FOLLOW_UPS } from '../driver/index.js';
+import { callerSpeechRequest, clipKey, loadScenario, parseParallel, parseScenario, parseTarget, SCENARIO_DEFAULTS, turnTexts, GENERIC_FOLLOW_UPS } from '../driver/index.js';
 
 const ROW = { input: 'Hello there.', result: 'Hi.' };
 
@@ -85,4 +85,25 @@ t.test('turns use input, follow-ups, then generic follow-ups', async (t) => {
   const texts = turnTexts({ input: 'A', result: 'R', followUps: ['B'] }, 4);
   t.same(texts, ['A', 'B', GENERIC_FOLLOW_UPS[0], GENERIC_FOLLOW_UPS[1]]);
   t.same(turnTexts({ input: 'A', result: 'R', followUps: ['B', 'C'] }, 1), ['A']);
+});
+
+t.test('rows may name WAV recordings', async (t) => {
+  const scenario = parseScenario({ rows: [{ input: { wav: 'calls/hello.wav' }, result: 'Hi.', followUps: [{ wav: 'bye.WAV' }, 'Thanks.'] }] });
+  t.equal(scenario.rows[0]!.input, 'wav:calls/hello.wav');
+  t.equal(scenario.rows[0]!.followUps[0], 'wav:bye.WAV');
+  t.equal(clipKey('wav:calls/hello.wav', '/data/scenarios'), 'wav:/data/scenarios/calls/hello.wav', 'resolved against the scenario folder');
+  t.equal(clipKey('Thanks.', '/data/scenarios'), 'Thanks.', 'text stays text');
+  t.same(callerSpeechRequest('wav:calls/hello.wav'), { role: 'caller', wavPath: 'calls/hello.wav' });
+});
+
+t.test('bad WAV reference is rejected', async (t) => {
+  t.equal(codeOf(() => parseScenario({ rows: [{ input: { wav: 'notes.txt' }, result: 'x' }] })), 'VL_SCENARIO_INVALID', 'not a .wav file');
+  t.equal(codeOf(() => parseScenario({ rows: [{ input: { wav: 'a.wav', speed: 2 }, result: 'x' }] })), 'VL_SCENARIO_INVALID', 'unknown key');
+});
+
+t.test('scenario file sets the WAV base folder', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-scenario-'));
+  const path = join(dir, 'calls.yaml');
+  writeFileSync(path, 'rows:\n  - input: { wav: a.wav }\n    result: "Hello."\n');
+  t.equal(loadScenario(path).baseDir, dir);
 });
