@@ -84,7 +84,7 @@ export function speechRequests(scenario: Scenario) {
   return [...caller, ...agent];
 }
 
-/** The switch and mock agent that every run dials: simulated in memory, or real servers in a worker thread. */
+/** Opens the switch and mock agent that every run dials: simulated in memory, or real servers in a worker thread. */
 export async function openTarget(
   mode: RunMode,
   scenario: Scenario,
