@@ -34,6 +34,7 @@ export function toRunData(records: readonly CallRecord[], context: RunContext): 
       startFailure: record.start_failure ?? null,
       avgLatencyMs: record.avg_turn_taking_latency_ms,
       responseLoop: record.response_loop ?? false,
+      repeatedReplies: record.loop_events?.repeated_replies ?? 0,
       fragments: record.turns.reduce((sum, turn) => sum + turn.fragments, 0),
       timedOutTurns: record.turns.filter((turn) => turn.timed_out).length,
       turns: record.turns.length,

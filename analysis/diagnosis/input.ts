@@ -27,6 +27,8 @@ export interface CallPoint {
   /** Mean turn-taking latency with timed-out turns counted as the turn timeout. */
   avgLatencyMs: number | null;
   responseLoop: boolean;
+  /** Replies that repeat an earlier reply or its start; absent where the records do not say. */
+  repeatedReplies?: number;
   fragments: number;
   timedOutTurns: number;
   turns: number;

@@ -6,7 +6,7 @@ import { confidenceScore, makeFinding, num, pText, percentText, type Detector } 
  * Signal: response loops and fragmented answers in some calls, which
  * stage timeouts whose retries re-enter the queue produce.
  * Test: one-sided exact binomial test that the number of started calls
- * with a response loop exceeds `backgroundCallShare`.
+ * with a response loop that repeats a reply exceeds `backgroundCallShare`.
  * Effect: share of started calls affected, at least `minAffectedShare`.
  * MDE: not measured yet; unit is the share of stage requests timing out.
  */
@@ -21,9 +21,9 @@ export const timeoutsDetector: Detector = {
   detect(input, { alpha, thresholds }) {
     const limits = thresholds.timeouts;
     const started = input.runs.flatMap((run) => run.calls).filter((call) => call.startFailure === null);
-    // Fragments alone also come from audio broken up on the way (a routing stall);
-    // a retried answer repeats what was already said, which makes a response loop.
-    const affected = started.filter((call) => call.responseLoop);
+    // Fragments and talk-overs alone also come from audio broken up on the way
+    // (a routing stall); a retried answer repeats what was already said.
+    const affected = started.filter((call) => (call.repeatedReplies === undefined ? call.responseLoop : call.responseLoop && call.repeatedReplies > 0));
     const share = affected.length / started.length;
     const test = binomialTest(affected.length, started.length, limits.backgroundCallShare);
     if (!(test.p < alpha && share >= limits.minAffectedShare)) return null;

@@ -1,16 +1,17 @@
 import type { Link, WireMessage } from '../../core/index.js';
 
 /**
- * Records the message types crossing caller legs, per call: JSON events by
- * name and binary frames as `audio`, with runs of the same type collapsed,
- * so traces compare across runs whose frame counts differ by timing.
+ * Records the message types crossing caller legs, per call and direction:
+ * JSON events by name and binary frames as `audio`, with runs of the same
+ * type collapsed, so traces compare across runs whose frame counts and
+ * interleaving of the two directions differ by timing.
  */
 export class CallerTraces {
-  readonly byCall = new Map<string, string[]>();
+  readonly byCall = new Map<string, { sent: string[]; received: string[] }>();
 
   wrap = (link: Link): Link => {
     let callId = '';
-    const trace: string[] = [];
+    const trace = { sent: [] as string[], received: [] as string[] };
     const note = (direction: '>' | '<', message: WireMessage) => {
       const type = typeof message === 'string' ? (JSON.parse(message) as { event: string }).event : 'audio';
       if (typeof message === 'string' && callId === '') {
@@ -20,8 +21,8 @@ export class CallerTraces {
           this.byCall.set(callId, trace);
         }
       }
-      const entry = `${direction}${type}`;
-      if (trace[trace.length - 1] !== entry) trace.push(entry);
+      const list = direction === '>' ? trace.sent : trace.received;
+      if (list[list.length - 1] !== type) list.push(type);
     };
     return {
       get open() {
