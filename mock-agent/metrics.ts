@@ -1,4 +1,5 @@
 import { STAGE_NAMES, type StageName } from './config.js';
+import type { FaultMetrics } from './faults.js';
 import type { CallEndRecord, TurnRecord } from './records.js';
 
 /** Content type of the Prometheus text exposition format, version 0.0.4. */
@@ -8,16 +9,14 @@ const PREFIX = 'voice_load_mock_';
 
 /**
  * Counters behind the mock agent's `GET /metrics`, fed by the agent's
- * `onTurn` and `onCallEnd` listeners.
- * NOTE: requests in progress per think stage are not exported, because
- * `onTurn` reports a turn's stage times only once its answer is sent. That
- * gauge needs a stage start and end hook in the agent.
+ * `onTurn` and `onCallEnd` listeners, plus the fault model's live gauges
+ * and counters read at scrape time.
  */
 export interface MockMetrics {
   recordTurn(record: TurnRecord): void;
   recordCallEnd(record: CallEndRecord): void;
-  /** Renders every metric in Prometheus text format, with `activeCalls` read from the agent at scrape time. */
-  render(activeCalls: number): string;
+  /** Renders every metric in Prometheus text format, with `activeCalls` and `faults` read from the agent at scrape time. */
+  render(activeCalls: number, faults?: FaultMetrics): string;
 }
 
 export function createMockMetrics(): MockMetrics {
@@ -37,9 +36,10 @@ export function createMockMetrics(): MockMetrics {
       for (const [reason, count] of Object.entries(record.invalidMessages)) increment(invalidMessages, reason, count);
     },
 
-    render(activeCalls) {
+    render(activeCalls, faults) {
       const ended = [...callsEnded.values()].reduce((sum, count) => sum + count, 0);
       return [
+        ...(faults === undefined ? [] : renderFaults(faults)),
         gauge('active_calls', 'Media streams in progress.', [[{}, activeCalls]]),
         counter('calls_total', 'Media streams accepted, in progress or ended.', [[{}, ended + activeCalls]]),
         counter('calls_ended_total', 'Media streams ended, by reason.', labelled('reason', callsEnded)),
@@ -49,6 +49,25 @@ export function createMockMetrics(): MockMetrics {
       ].join('');
     },
   };
+}
+
+function perStage(values: Record<StageName, number>): Sample[] {
+  return STAGE_NAMES.map((name) => [{ stage: name }, values[name]]);
+}
+
+function renderFaults(faults: FaultMetrics): string[] {
+  return [
+    gauge('stage_active_requests', 'Requests in each think stage, waiting or served.', perStage(faults.activeRequests)),
+    gauge('stage_queued_requests', 'Requests waiting for a slot in each think stage.', perStage(faults.queuedRequests)),
+    counter('stage_queue_wait_seconds_total', 'Seconds requests waited for a slot, a token or a backoff, per stage.', perStage(Object.fromEntries(STAGE_NAMES.map((name) => [name, faults.queueWaitMs[name] / 1000])) as Record<StageName, number>)),
+    counter('stage_timeouts_total', 'Attempts abandoned at the stage timeout.', perStage(faults.timeouts)),
+    counter('stage_retries_total', 'New attempts after a timeout or a rate-limit rejection.', perStage(faults.retries)),
+    counter('stage_rate_limited_total', 'Requests that found the stage token bucket empty.', perStage(faults.rateLimited)),
+    counter('stage_dropped_total', 'Answers and greetings given up in each stage.', perStage(faults.dropped)),
+    counter('fragments_total', 'Partial answers sent by TTS attempts that timed out.', [[{}, faults.fragments]]),
+    gauge('retained_sockets', 'Provider sockets kept for good by a cap leak.', [[{}, faults.retainedSockets]]),
+    gauge('retained_bytes', 'Bytes kept for good by retainBytesPerCall.', [[{}, faults.retainedBytes]]),
+  ];
 }
 
 type Labels = Record<string, string>;

@@ -60,7 +60,7 @@ export async function startMockAgentServer(options: MockAgentServerOptions): Pro
     }
   });
   app.get('/health', async () => ({ status: 'ok', activeCalls: agent.activeCalls }));
-  app.get('/metrics', async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render(agent.activeCalls)));
+  app.get('/metrics', async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render(agent.activeCalls, agent.faultMetrics)));
   registerFaultRoutes(app, agent);
 
   await app.listen({ host, port });

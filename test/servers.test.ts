@@ -135,6 +135,7 @@ if (!existsSync(join(root, 'dist', 'cli', 'index.js'))) {
     const text = await response.text();
     t.match(text, /^voice_load_mock_active_calls 0$/m, 'no active calls');
     t.match(text, /^# TYPE voice_load_mock_turns_answered_total counter$/m, 'turns answered is a counter');
+    t.match(text, /^voice_load_mock_stage_active_requests\{stage="llm"\} 0$/m, 'active requests per stage');
   });
 
   t.test('switch serves health', async (t) => {
