@@ -2,7 +2,9 @@ import { basename, dirname, extname, join } from 'node:path';
 
 import { findPackageRoot, loadVad, prepareSpeech, type AudioLibrary, type SpeechRequest, type VadFactory } from '../audio/index.js';
 import { judgeGenerator, summarize, VIRTUAL_GENERATOR, type Summary } from '../analysis/index.js';
+import { diagnose, formatDiagnosis } from '../analysis/diagnosis/index.js';
 import { writeReport } from '../analysis/report/index.js';
+import { toRunData } from '../analysis/run-data.js';
 import { parseThreshold, type Threshold } from '../analysis/thresholds.js';
 import { createLogger, dialWebSocket, RealClock, UsageError, type Clock, type Logger, type VoiceLoadError } from '../core/index.js';
 import { callerSpeechRequest, checkScenario, loadScenario, LoadRun, RecordingStore, turnTexts, type CallRecord, type RunResult, type Scenario } from '../driver/index.js';
@@ -112,8 +114,26 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
   writeJson(outDir, 'run.json', runInfo(scenarioPath, scenario, options, startedAt, clock, servers, mode));
   writeReport(outDir);
   printRunSummary(summary, outDir, output, options.json === true);
+  reportDiagnosis(records, scenario, summary, outDir, output, options.json === true);
   const thresholdStatus = reportThresholds(summary, thresholds, output);
   return { outDir, summary, records, thresholdStatus };
+}
+
+/**
+ * Diagnoses the run as a single load level, prints the findings (on stderr
+ * with --json) and writes `findings.json`. An invalid live run is not
+ * diagnosed, since its figures say more about the load generator.
+ */
+function reportDiagnosis(records: CallRecord[], scenario: Scenario, summary: Summary, outDir: string, output: Output, json: boolean): void {
+  const print = (text: string) => (json ? output.err(text) : output.out(text));
+  if (typeof summary.generator === 'object' && summary.generator !== null && !summary.generator.valid) {
+    print('\ndiagnosis skipped: the load generator could not keep its schedule, so the run is invalid\n');
+    return;
+  }
+  const level = Number.isFinite(scenario.maxParallel) ? scenario.maxParallel : Math.max(1, ...records.flatMap((record) => record.turns.map((turn) => turn.active_calls ?? 1)));
+  const diagnosis = diagnose({ runs: [toRunData(records, { label: outDir, concurrency: level, phase: 'single', turnTimeoutMs: scenario.turnTimeoutMs })] });
+  writeJson(outDir, 'findings.json', diagnosis);
+  print(`\n${formatDiagnosis(diagnosis)}\n`);
 }
 
 /** Places the calls in real time through the switch at `switchUrl`, or through servers started for the run. */
