@@ -50,3 +50,8 @@ export function defaultOutputDir(startedAt: Date, scenarioName: string): string 
   const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return join('results', `${stamp}-${scenarioName}`);
 }
+
+/** Writes one JSON value per line. */
+export function writeJsonLines(path: string, values: readonly unknown[]): void {
+  writeFileSync(path, values.map((value) => `${JSON.stringify(value)}\n`).join(''));
+}

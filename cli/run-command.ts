@@ -13,8 +13,8 @@ import type { SwitchModelOptions } from '../telephony-sim/index.js';
 import { startEmbeddedServers, type RunServers } from './embedded.js';
 import { formatProgress, RunningMedian } from './progress.js';
 import { printRunSummary, reportThresholds } from './report-command.js';
-import { defaultOutputDir, prepareOutputDir, RecordWriter, writeJson } from './results.js';
-import { runSimulation } from './simulation.js';
+import { defaultOutputDir, prepareOutputDir, RecordWriter, writeJson, writeJsonLines } from './results.js';
+import { runSimulation, type SimulatedRunResult } from './simulation.js';
 import { serverWorkerEntry, startWorkerServers } from './worker-host.js';
 
 /** Scenario fields that command-line flags may override. */
@@ -98,7 +98,9 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
   try {
     if (mode === 'sim') {
       output.err(`simulating ${scenario.rows.length * scenario.repeats} calls from ${scenarioPath}, at most ${scenario.maxParallel} at once, results in ${outDir}\n`);
-      result = await simulate(scenario, audio, vad, options, onRun);
+      const simulated = await simulate(scenario, audio, vad, options, onRun);
+      writeJsonLines(join(outDir, 'switch-metrics.jsonl'), simulated.switchSamples);
+      result = simulated;
       servers = { placement: 'sim', switchUrl: 'mem://switch/call' };
     } else {
       ({ result, servers } = await runLive(scenario, scenarioPath, audio, vad, clock, options, outDir, output, onRun, recordings));
@@ -175,7 +177,7 @@ async function runLive(
 }
 
 /** Runs the scenario on a virtual clock with the switch and mock agent in memory. */
-async function simulate(scenario: Scenario, audio: AudioLibrary, vad: VadFactory, options: RunCommandOptions, onRun: (run: LoadRun) => () => void): Promise<RunResult> {
+async function simulate(scenario: Scenario, audio: AudioLibrary, vad: VadFactory, options: RunCommandOptions, onRun: (run: LoadRun) => () => void): Promise<SimulatedRunResult> {
   let stopProgress: (() => void) | undefined;
   try {
     return await runSimulation({

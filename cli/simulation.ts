@@ -1,8 +1,11 @@
 import type { AudioLibrary, VadFactory } from '../audio/index.js';
-import { MemoryNetwork, silentLogger, VirtualClock, type Link, type Logger } from '../core/index.js';
+import { MemoryNetwork, PeriodicSchedule, silentLogger, VirtualClock, type Link, type Logger } from '../core/index.js';
 import { LoadRun, type CallRecord, type RunResult, type Scenario } from '../driver/index.js';
 import { createMockAgent, type MockAgent, type MockConfigOverrides, type TurnRecord as MockTurnRecord } from '../mock-agent/index.js';
-import { createSwitch, type Switch, type SwitchModelOptions } from '../telephony-sim/index.js';
+import { createSwitch, type Switch, type SwitchMetricsSample, type SwitchModelOptions } from '../telephony-sim/index.js';
+
+/** Interval between samples of the switch's metrics, in simulated ms. */
+export const SWITCH_SAMPLE_INTERVAL_MS = 1000;
 
 /** In-memory addresses of the simulated servers; nothing listens on a socket. */
 const MOCK_URL = 'mem://mock-agent/media';
@@ -32,11 +35,16 @@ export interface SimulationOptions {
  * links. Runs placed on it one after another share the agent's and the
  * switch's state, as a sweep needs: a leak grows across the levels.
  */
+/** A simulated run's records, plus the switch's metrics sampled every SWITCH_SAMPLE_INTERVAL_MS while it ran. */
+export interface SimulatedRunResult extends RunResult {
+  switchSamples: Array<SwitchMetricsSample & { run_ms: number }>;
+}
+
 export interface SimulatedStack {
   readonly clock: VirtualClock;
   readonly mock: MockAgent;
   readonly switchCore: Switch;
-  run(scenario: Scenario, onRecord?: (record: CallRecord) => void, maxCallMs?: number, onRun?: (run: LoadRun) => void, callIdPrefix?: string): Promise<RunResult>;
+  run(scenario: Scenario, onRecord?: (record: CallRecord) => void, maxCallMs?: number, onRun?: (run: LoadRun) => void, callIdPrefix?: string): Promise<SimulatedRunResult>;
   close(): Promise<void>;
 }
 
@@ -56,7 +64,7 @@ export function createSimulatedStack(options: Omit<SimulationOptions, 'onRecord'
     clock,
     mock,
     switchCore,
-    run: (runScenario, onRecord, maxCallMs, onRun, callIdPrefix) => runOnStack(clock, connector(network, options.wrapCallerLink), runScenario, audio, vad, onRecord, maxCallMs, onRun, callIdPrefix),
+    run: (runScenario, onRecord, maxCallMs, onRun, callIdPrefix) => runOnStack(clock, connector(network, options.wrapCallerLink), switchCore, runScenario, audio, vad, onRecord, maxCallMs, onRun, callIdPrefix),
     async close() {
       mock.close();
       const closed = switchCore.close();
@@ -76,6 +84,7 @@ function connector(network: MemoryNetwork, wrap: ((link: Link) => Link) | undefi
 async function runOnStack(
   clock: VirtualClock,
   connect: () => Promise<Link>,
+  switchCore: Switch,
   scenario: Scenario,
   audio: AudioLibrary,
   vad: VadFactory,
@@ -83,7 +92,7 @@ async function runOnStack(
   maxCallMs: number | undefined,
   onRun: ((run: LoadRun) => void) | undefined,
   callIdPrefix: string | undefined,
-): Promise<RunResult> {
+): Promise<SimulatedRunResult> {
   const run = new LoadRun({
     scenario,
     clock,
@@ -97,15 +106,23 @@ async function runOnStack(
   if (onRecord !== undefined) run.on('call-end', onRecord);
   onRun?.(run);
 
+  const startedAt = clock.now();
+  const switchSamples: SimulatedRunResult['switchSamples'] = [];
+  const sampler = new PeriodicSchedule(clock, startedAt, SWITCH_SAMPLE_INTERVAL_MS, (scheduledMs) => switchSamples.push({ run_ms: scheduledMs - startedAt, ...switchCore.sampleMetrics() }));
   let outcome: { result: RunResult } | { error: unknown } | undefined;
   const finished = run.start().then(
     (result) => (outcome = { result }),
     (error: unknown) => (outcome = { error }),
   );
-  await clock.run({ until: () => outcome !== undefined, pending: () => run.describeActive() });
+  try {
+    await clock.run({ until: () => outcome !== undefined, pending: () => run.describeActive() });
+  } finally {
+    // The sampler would keep the clock busy for ever, so it stops with the run.
+    sampler.stop();
+  }
   await finished;
   if (outcome === undefined || 'error' in outcome) throw outcome === undefined ? new Error('the simulated run ended without a result') : outcome.error;
-  return outcome.result;
+  return { ...outcome.result, switchSamples };
 }
 
 /**
@@ -114,7 +131,7 @@ async function runOnStack(
  * the same as on the wire; only time is simulated. The same seed and
  * options give the same records.
  */
-export async function runSimulation(options: SimulationOptions): Promise<RunResult> {
+export async function runSimulation(options: SimulationOptions): Promise<SimulatedRunResult> {
   const stack = createSimulatedStack(options);
   try {
     return await stack.run(options.scenario, options.onRecord, options.maxCallMs, options.onRun);

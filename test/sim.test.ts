@@ -114,3 +114,11 @@ t.test('live and sim agree on traces and latency', async (t) => {
     t.ok(Math.abs(liveValue - simValue) <= 20, `p${fraction * 100} live ${liveValue.toFixed(1)} ms and sim ${simValue.toFixed(1)} ms within 20 ms`);
   }
 });
+
+t.test('switch metrics are sampled each second', async (t) => {
+  const { audio, vad } = await sharedAudio();
+  const result = await runSimulation({ scenario: scenario({ repeats: 2, maxParallel: 10, maxTurns: 1, seed: 'samples' }), audio, vad });
+  t.ok(result.switchSamples.length >= 5, `${result.switchSamples.length} samples`);
+  t.same(result.switchSamples.slice(0, 3).map((sample) => sample.run_ms), [0, 1000, 2000], 'one per simulated second');
+  t.ok(result.switchSamples.some((sample) => sample.callsActive > 0), 'active calls seen while the run goes on');
+});
