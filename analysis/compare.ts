@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { basename, resolve } from 'node:path';
 
 import { mannWhitneyU, type MannWhitneyResult } from './mann-whitney.js';
@@ -52,6 +55,8 @@ export interface Comparison {
    * censored value, a lower bound.
    */
   significance: (MannWhitneyResult & { alpha: number; significant: boolean }) | null;
+  /** Failure modes named in each run's `findings.json`; null for a run without one. */
+  findings: { a: string[] | null; b: string[] | null };
 }
 
 /** Compares two runs figure by figure and tests whether their per-conversation latencies differ. */
@@ -67,7 +72,20 @@ export function compareRuns(a: RunResults, b: RunResults): Comparison {
     completed_rate: figureChange('completed_rate', a.summary.completed_rate, b.summary.completed_rate, { a: false, b: false }),
     start_failures: countChanges(a.summary.start_failures, b.summary.start_failures),
     significance: test === null ? null : { ...test, alpha: COMPARE_ALPHA, significant: test.p < COMPARE_ALPHA },
+    findings: { a: findingModes(a.dir), b: findingModes(b.dir) },
   };
+}
+
+/** Modes named in a run folder's `findings.json`, or null when it has none or cannot be read. */
+function findingModes(dir: string): string[] | null {
+  const path = join(dir, 'findings.json');
+  if (!existsSync(path)) return null;
+  try {
+    const diagnosis = JSON.parse(readFileSync(path, 'utf8')) as { findings?: Array<{ mode?: string }> };
+    return (diagnosis.findings ?? []).map((finding) => String(finding.mode));
+  } catch {
+    return null;
+  }
 }
 
 /** Per-conversation mean turn latency of each started call that has one. */

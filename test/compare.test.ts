@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -88,4 +88,24 @@ t.test('compare command prints table and writes page', async (t) => {
   t.match(html, /<tr data-metric="conv_latency_p90">/);
   t.match(html, /<canvas id="distribution">/);
   t.notMatch(html, /<script[^>]+src=/, 'page needs no network');
+});
+
+t.test('compare lists findings of each run', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'voice-load-compare-'));
+  writeRunFolder(join(root, 'a'), calls('a', 10, 1000, 10));
+  writeRunFolder(join(root, 'b'), calls('b', 10, 1000, 10));
+  writeFileSync(join(root, 'a', 'findings.json'), JSON.stringify({ findings: [] }));
+  writeFileSync(join(root, 'b', 'findings.json'), JSON.stringify({ findings: [{ mode: 'slow-path' }] }));
+  const comparison = compareRuns(readRunResults(join(root, 'a')), readRunResults(join(root, 'b')));
+  t.same(comparison.findings, { a: [], b: ['slow-path'] });
+  t.match(formatComparisonTable(comparison), /New in B: slow-path\./);
+});
+
+t.test('run without findings is not diagnosed', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'voice-load-compare-'));
+  writeRunFolder(join(root, 'a'), calls('a', 10, 1000, 10));
+  writeRunFolder(join(root, 'b'), calls('b', 10, 1000, 10));
+  const comparison = compareRuns(readRunResults(join(root, 'a')), readRunResults(join(root, 'b')));
+  t.same(comparison.findings, { a: null, b: null });
+  t.match(formatComparisonTable(comparison), /Findings: A not diagnosed; B not diagnosed\./);
 });

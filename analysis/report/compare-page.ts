@@ -1,5 +1,5 @@
 import type { Comparison, FigureChange } from '../compare.js';
-import { formatSignificance, signed } from './compare-text.js';
+import { formatFindings, formatSignificance, signed } from './compare-text.js';
 import { escapeHtml, jsonForScript } from './format.js';
 import { REPORT_STYLE } from './style.js';
 
@@ -50,6 +50,7 @@ ${banner}
 <h1>${escapeHtml(comparison.a.name)} (A) against ${escapeHtml(comparison.b.name)} (B)</h1>
 <p class="meta">A: ${escapeHtml(comparison.a.dir)}, ${comparison.a.calls} calls. B: ${escapeHtml(comparison.b.dir)}, ${comparison.b.calls} calls.</p>
 <p id="significance"><strong>${escapeHtml(formatSignificance(comparison))}</strong></p>
+<p id="findings">${escapeHtml(formatFindings(comparison)).replace(/\n/g, '<br>')}</p>
 <div class="panel">${changeTable(comparison)}</div>
 <h2>Per-conversation latency</h2>
 <div class="panel"><div class="chart"><canvas id="distribution"></canvas></div></div>

@@ -15,9 +15,23 @@ export function formatComparisonTable(comparison: Comparison): string {
   }
 
   const lines = [`A: ${comparison.a.dir} (${comparison.a.calls} calls${comparison.a.valid ? '' : ', INVALID RUN'})`, `B: ${comparison.b.dir} (${comparison.b.calls} calls${comparison.b.valid ? '' : ', INVALID RUN'})`, ''];
-  lines.push(...alignColumns(rows), '', formatSignificance(comparison));
+  lines.push(...alignColumns(rows), '', formatSignificance(comparison), formatFindings(comparison));
   if (comparison.latency.some((figure) => figure.censored.a || figure.censored.b)) lines.push('>= marks a figure that rests on a timed-out turn, so it is a lower bound.');
   return `${lines.join('\n')}\n`;
+}
+
+/** Formats the failure modes each run's diagnosis named, and which appeared or went away. */
+export function formatFindings(comparison: Comparison): string {
+  const { a, b } = comparison.findings ?? { a: null, b: null };
+  const list = (modes: string[] | null) => (modes === null ? 'not diagnosed' : modes.length === 0 ? 'none' : modes.join(', '));
+  const lines = [`Findings: A ${list(a)}; B ${list(b)}.`];
+  if (a !== null && b !== null) {
+    const added = b.filter((mode) => !a.includes(mode));
+    const gone = a.filter((mode) => !b.includes(mode));
+    if (added.length > 0) lines.push(`New in B: ${added.join(', ')}.`);
+    if (gone.length > 0) lines.push(`Gone in B: ${gone.join(', ')}.`);
+  }
+  return lines.join('\n');
 }
 
 /** Formats one sentence on the Mann-Whitney U test of the per-conversation latencies. */
