@@ -38,9 +38,19 @@ export class RealClock implements Clock {
     return performance.timeOrigin + performance.now();
   }
 
+  /**
+   * Node's timers count whole milliseconds of a cached loop time, so one can
+   * fire up to about a millisecond before `now()` reaches its due time. Such
+   * an early timer is armed again for the rest, so a callback never runs early.
+   */
   setTimer(callback: () => void, delayMs: number): TimerHandle {
-    const timeout = setTimeout(callback, Math.max(0, delayMs));
-    const handle: RealTimer = { id: this.nextId++, timeout };
+    const dueAt = this.now() + Math.max(0, delayMs);
+    const handle: RealTimer = { id: this.nextId++, timeout: setTimeout(() => fire(), Math.max(0, delayMs)) };
+    const fire = () => {
+      const remainingMs = dueAt - this.now();
+      if (remainingMs > 0) handle.timeout = setTimeout(fire, remainingMs);
+      else callback();
+    };
     return handle;
   }
 
