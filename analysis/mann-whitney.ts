@@ -1,5 +1,7 @@
 import { errorFunction } from 'simple-statistics';
 
+import { rankWithTies } from './stats/descriptive.js';
+
 /** Result of a two-sided Mann-Whitney U test of sample `a` against sample `b`. */
 export interface MannWhitneyResult {
   /** U of sample `a`: the number of pairs (x from a, y from b) with x > y, ties counting one half. */
@@ -24,7 +26,9 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): MannWh
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) return null;
 
-  const { ranks, tieTerm } = rankWithTies([...a, ...b]);
+  const { ranks, tieGroups } = rankWithTies([...a, ...b]);
+  // Sum of t^3 - t over groups of t tied values, for the variance's tie correction.
+  const tieTerm = tieGroups.reduce((sum, tied) => sum + tied ** 3 - tied, 0);
   const rankSumA = ranks.slice(0, n1).reduce((sum, rank) => sum + rank, 0);
   const u = rankSumA - (n1 * (n1 + 1)) / 2;
 
@@ -37,24 +41,6 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): MannWh
   const z = (Math.sign(u - meanU) * distance) / Math.sqrt(variance);
   const p = Math.min(1, 2 * normalUpperTail(Math.abs(z)));
   return { u, z, p, n1, n2 };
-}
-
-/** Ranks from 1, tied values sharing their mean rank; `tieTerm` is the sum of t^3 - t over groups of t tied values. */
-function rankWithTies(values: number[]): { ranks: number[]; tieTerm: number } {
-  const order = values.map((value, index) => ({ value, index })).sort((x, y) => x.value - y.value);
-  const ranks = new Array<number>(values.length);
-  let tieTerm = 0;
-  let start = 0;
-  while (start < order.length) {
-    let end = start;
-    while (end + 1 < order.length && order[end + 1]!.value === order[start]!.value) end++;
-    const shared = (start + end) / 2 + 1;
-    for (let k = start; k <= end; k++) ranks[order[k]!.index] = shared;
-    const tied = end - start + 1;
-    tieTerm += tied ** 3 - tied;
-    start = end + 1;
-  }
-  return { ranks, tieTerm };
 }
 
 /** P(Z > z) for a standard normal Z, z >= 0. */

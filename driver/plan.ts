@@ -12,17 +12,17 @@ export interface RunPlan {
   dialGapsMs: number[];
 }
 
-/** The audio library key of an utterance: its text, or the `wav:` key of its file. */
+/** Returns the audio library key of an utterance: its text, or the `wav:` key of its file. */
 export function clipKey(utterance: string, baseDir: string): string {
   return utterance.startsWith(WAV_UTTERANCE_PREFIX) ? wavClipText(utterance.slice(WAV_UTTERANCE_PREFIX.length), baseDir) : utterance;
 }
 
-/** The speech request that prepares an utterance before the run. */
+/** Returns the speech request that prepares an utterance before the run. */
 export function callerSpeechRequest(utterance: string): SpeechRequest {
   return utterance.startsWith(WAV_UTTERANCE_PREFIX) ? { role: 'caller', wavPath: utterance.slice(WAV_UTTERANCE_PREFIX.length) } : { role: 'caller', text: utterance };
 }
 
-/** What the caller says on each turn: the row's input, its follow-ups, then generic follow-ups in turn. */
+/** Returns the caller's utterance for each turn: the row's input, its follow-ups, then generic follow-ups in turn. */
 export function turnTexts(row: ScenarioRow, maxTurns: number): string[] {
   const texts = [row.input, ...row.followUps].slice(0, maxTurns);
   for (let i = 0; texts.length < maxTurns; i++) texts.push(GENERIC_FOLLOW_UPS[i % GENERIC_FOLLOW_UPS.length]!);

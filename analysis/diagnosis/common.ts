@@ -1,7 +1,7 @@
 import type { BreakdownComponent, DiagnosisInput, Finding, FindingMode, RunData, TurnPoint } from './input.js';
 import type { DiagnosisThresholds } from './thresholds.js';
 
-/** What every detector receives besides the input. */
+/** Context every detector receives besides the input: alpha and thresholds. */
 export interface DetectorContext {
   alpha: number;
   thresholds: Readonly<DiagnosisThresholds>;
@@ -67,19 +67,19 @@ function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
 }
 
-/** A number for evidence text: integers as is, others to 3 significant digits. */
+/** Formats a number for evidence text: integers as they are, others to 3 significant digits. */
 export function num(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   if (Number.isInteger(value)) return String(value);
   return Number(value.toPrecision(3)).toString();
 }
 
-/** A p-value for evidence text. */
+/** Formats a p-value for evidence text. */
 export function pText(p: number): string {
   return p < 1e-4 ? p.toExponential(1) : num(p);
 }
 
-/** A share as a percentage for evidence text. */
+/** Formats a share as a percentage for evidence text. */
 export function percentText(share: number): string {
   return `${num(share * 100)}%`;
 }

@@ -23,13 +23,16 @@ export function formatComparisonTable(comparison: Comparison): string {
 /** Formats the failure modes each run's diagnosis named, and which appeared or went away. */
 export function formatFindings(comparison: Comparison): string {
   const { a, b } = comparison.findings ?? { a: null, b: null };
-  const list = (modes: string[] | null) => (modes === null ? 'not diagnosed' : modes.length === 0 ? 'none' : modes.join(', '));
+  const list = (modes: string[] | null): string => {
+    if (modes === null) return 'not diagnosed';
+    return modes.length === 0 ? 'none' : modes.join(', ');
+  };
   const lines = [`Findings: A ${list(a)}; B ${list(b)}.`];
   if (a !== null && b !== null) {
     const added = b.filter((mode) => !a.includes(mode));
-    const gone = a.filter((mode) => !b.includes(mode));
+    const resolved = a.filter((mode) => !b.includes(mode));
     if (added.length > 0) lines.push(`New in B: ${added.join(', ')}.`);
-    if (gone.length > 0) lines.push(`Gone in B: ${gone.join(', ')}.`);
+    if (resolved.length > 0) lines.push(`Gone in B: ${resolved.join(', ')}.`);
   }
   return lines.join('\n');
 }
