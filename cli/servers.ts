@@ -4,7 +4,7 @@ import { loadPreparedAudio, loadVad } from '../audio/index.js';
 import { createLogger, RealClock, UsageError, type Logger } from '../core/index.js';
 import { parseSeed, SCENARIO_DEFAULTS } from '../driver/index.js';
 import { MOCK_DEFAULTS, startMockAgentServer } from '../mock-agent/index.js';
-import { startSwitchServer, SWITCH_DEFAULTS, SWITCH_OPTION_TABLE, type SwitchModelOptions, type SwitchServerOptions } from '../telephony-sim/index.js';
+import { parseSwitchMetricsText, startSwitchServer, SWITCH_DEFAULTS, SWITCH_OPTION_TABLE, type ParsedSwitchMetrics, type SwitchModelOptions, type SwitchServerOptions } from '../telephony-sim/index.js';
 import { collectRoute, flag, LOG_LEVELS, parseFlagNumber, parseHost, parseLogLevel, parsePort, repeatableFlag, type Route } from './flags.js';
 import type { Output } from './run-command.js';
 
@@ -179,4 +179,28 @@ export function switchModelOptionsFrom(flags: Record<string, unknown>): SwitchMo
     if (value !== undefined) (options as Record<string, unknown>)[row.key] = value;
   }
   return options;
+}
+
+/**
+ * Returns the URL of `GET /metrics` beside the caller leg at `switchUrl`:
+ * ws://HOST:PORT/call gives http://HOST:PORT/metrics, and wss gives https.
+ */
+export function switchMetricsUrl(switchUrl: string): string {
+  const url = new URL('metrics', switchUrl);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  return url.href;
+}
+
+/**
+ * Reads a running switch's metrics from `GET /metrics` at `metricsUrl`.
+ * Rejects when the request fails or is aborted, when the status is not 200,
+ * or when the body has no switch metrics.
+ */
+export async function fetchSwitchMetrics(metricsUrl: string, signal: AbortSignal): Promise<ParsedSwitchMetrics> {
+  const response = await fetch(metricsUrl, { signal });
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    throw new Error(`GET ${metricsUrl} returned status ${response.status}, expected 200`);
+  }
+  return parseSwitchMetricsText(await response.text());
 }

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 
 import { UsageError, VoiceLoadError, type Clock, type Logger } from '../core/index.js';
 import type { MockConfigOverrides } from '../mock-agent/index.js';
-import type { SwitchModelOptions } from '../telephony-sim/index.js';
+import type { SwitchMetricsSample, SwitchModelOptions } from '../telephony-sim/index.js';
 import type { RunServers } from './embedded.js';
 
 /** `workerData` of the server worker. */
@@ -28,16 +28,18 @@ export interface SerializedError {
   usage: boolean;
 }
 
-/** Message to the worker: close every server, then let the thread exit. */
-export interface ServerWorkerRequest {
-  type: 'close';
-}
+/**
+ * Message to the worker: `close` closes every server, then lets the thread
+ * exit. `sample-switch` requests a `switch-sample` reply with the same `id`.
+ */
+export type ServerWorkerRequest = { type: 'close' } | { type: 'sample-switch'; id: number };
 
 /** Message from the worker. */
 export type ServerWorkerReply =
   | { type: 'listening'; switchUrl: string; agentUrl: string }
   | { type: 'failed'; error: SerializedError }
-  | { type: 'closed' };
+  | { type: 'closed' }
+  | { type: 'switch-sample'; id: number; sample: SwitchMetricsSample };
 
 /** Code of a worker error that carries no VL_* code of its own. */
 export const WORKER_FAILED_CODE = 'VL_SERVER_WORKER_FAILED';
@@ -54,6 +56,7 @@ export interface WorkerServers extends RunServers {
   agentUrl: string;
   /** Calls `listener` once if the thread fails or exits before `close`. */
   onFailure(listener: (err: VoiceLoadError) => void): void;
+  sampleSwitch(signal: AbortSignal): Promise<SwitchMetricsSample>;
 }
 
 /**
@@ -95,6 +98,9 @@ class ServerWorker implements WorkerServers {
   private failure: VoiceLoadError | undefined;
   private readonly failureListeners: Array<(err: VoiceLoadError) => void> = [];
   private closeError: VoiceLoadError | undefined;
+  private nextSampleId = 1;
+  /** Callbacks of the `sample-switch` requests awaiting their reply, by id. */
+  private readonly pendingSamples = new Map<number, { resolve: (sample: SwitchMetricsSample) => void; reject: (err: unknown) => void }>();
 
   constructor(
     private readonly worker: Worker,
@@ -106,6 +112,7 @@ class ServerWorker implements WorkerServers {
     worker.on('error', (err) => this.handleError(threadError(err)));
     worker.on('exit', (exitCode) => {
       this.exited = true;
+      this.rejectPendingSamples(exitedError(exitCode));
       this.handleError(exitedError(exitCode));
     });
   }
@@ -136,6 +143,40 @@ class ServerWorker implements WorkerServers {
   }
 
   /**
+   * Requests a sample of the switch's metrics from the worker, taken on
+   * the worker's clock. Rejects unless the servers are running, when the thread
+   * fails or exits first, and with `signal.reason` when `signal` aborts.
+   */
+  sampleSwitch(signal: AbortSignal): Promise<SwitchMetricsSample> {
+    if (this.phase !== 'running' || this.exited) return Promise.reject(new Error(`server worker is ${this.exited ? 'exited' : this.phase}, not running`));
+    if (signal.aborted) return Promise.reject(signal.reason);
+
+    const id = this.nextSampleId++;
+    return new Promise<SwitchMetricsSample>((resolve, reject) => {
+      const abort = () => {
+        this.pendingSamples.delete(id);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', abort, { once: true });
+      const settle = () => {
+        this.pendingSamples.delete(id);
+        signal.removeEventListener('abort', abort);
+      };
+      this.pendingSamples.set(id, {
+        resolve: (sample) => {
+          settle();
+          resolve(sample);
+        },
+        reject: (err) => {
+          settle();
+          reject(err);
+        },
+      });
+      this.worker.postMessage({ type: 'sample-switch', id } satisfies ServerWorkerRequest);
+    });
+  }
+
+  /**
    * Asks the worker to close its servers and resolves when the thread has
    * exited, terminating it after `closeTimeoutMs`. Rejects with the worker's
    * error if closing failed.
@@ -161,6 +202,7 @@ class ServerWorker implements WorkerServers {
 
   private receive(reply: ServerWorkerReply): void {
     if (reply.type === 'listening') this.settleStart(reply);
+    if (reply.type === 'switch-sample') this.pendingSamples.get(reply.id)?.resolve(reply.sample);
     if (reply.type !== 'failed') return;
 
     const err = deserializeError(reply.error);
@@ -178,7 +220,12 @@ class ServerWorker implements WorkerServers {
 
     this.failure = err;
     this.logger.error({ err, code: err.code }, 'server worker failed during the run');
+    this.rejectPendingSamples(err);
     for (const listener of this.failureListeners) listener(err);
+  }
+
+  private rejectPendingSamples(err: VoiceLoadError): void {
+    for (const pending of [...this.pendingSamples.values()]) pending.reject(err);
   }
 }
 

@@ -18,6 +18,8 @@ let servers: EmbeddedServers | undefined;
 
 port.on('message', (request: ServerWorkerRequest) => {
   if (request.type === 'close') void close();
+  // The host requests samples only once the servers listen, and drops a request that gets no reply by its deadline.
+  if (request.type === 'sample-switch' && servers !== undefined) send({ type: 'switch-sample', id: request.id, sample: servers.switchServer.core.sampleMetrics() });
 });
 
 try {

@@ -6,4 +6,5 @@ export { validateSwitchOptions } from './validate.js';
 export { ADMISSION_REJECTIONS, type AdmissionRejection } from './admission.js';
 export type { EndReason } from './cdr.js';
 export type { DirectionFrames, SwitchMetricsSample } from './metrics.js';
+export { parseSwitchMetricsText, type ParsedSwitchMetrics } from './prometheus.js';
 export type { RoutingGauges } from './routing.js';

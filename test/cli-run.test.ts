@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import t from 'tap';
+import { parse, stringify } from 'yaml';
 
 import { buildProgram, EXIT, main } from '../cli/main.js';
 import { defaultScenarioPath } from '../cli/run-command.js';
@@ -82,4 +83,53 @@ t.test('repeated --route keeps every route', async (t) => {
     { number: '+15550100', url: 'ws://127.0.0.1:9/a' },
     { number: '+15550101', url: 'ws://127.0.0.1:9/b' },
   ]);
+});
+
+/** Writes the bundled scenario cut to its first two rows, one repeat and one turn, and returns its path. */
+function writeTwoCallScenario(dir: string): string {
+  const scenario = parse(readFileSync(defaultScenarioPath(), 'utf8')) as { rows: unknown[] } & Record<string, unknown>;
+  const path = join(dir, 'two-calls.yaml');
+  writeFileSync(path, stringify({ ...scenario, rows: scenario.rows.slice(0, 2), repeats: 1, maxTurns: 1 }));
+  return path;
+}
+
+type SampleLine = Record<string, unknown> & { run_ms: number };
+
+function readSwitchSamples(outDir: string): SampleLine[] {
+  const text = readFileSync(join(outDir, 'switch-metrics.jsonl'), 'utf8');
+  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as SampleLine);
+}
+
+/** Key paths of a sample, without the reasons under `rejectionsByReason`, which vary by run. */
+function sampleKeys(sample: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(sample).flatMap(([key, value]) => {
+    const path = `${prefix}${key}`;
+    if (key === 'rejectionsByReason' || value === null || typeof value !== 'object') return [path];
+    return [path, ...sampleKeys(value as Record<string, unknown>, `${path}.`)];
+  }).sort();
+}
+
+t.test('live run writes switch-metrics.jsonl', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-cli-'));
+  const scenarioPath = writeTwoCallScenario(dir);
+  const liveDir = join(dir, 'live');
+  const simDir = join(dir, 'sim');
+
+  const live = await runCli(['run', scenarioPath, '--out', liveDir]);
+  t.equal(live.status, EXIT.ok, 'live run exits 0', { stderr: live.err });
+  t.equal(JSON.parse(readFileSync(join(liveDir, 'run.json'), 'utf8')).servers.placement, 'worker', 'the switch ran in the worker thread');
+  const sim = await runCli(['run', scenarioPath, '--mode', 'sim', '--out', simDir]);
+  t.equal(sim.status, EXIT.ok, 'sim run exits 0', { stderr: sim.err });
+
+  const liveSamples = readSwitchSamples(liveDir);
+  const simSamples = readSwitchSamples(simDir);
+  t.ok(liveSamples.length >= 1, `${liveSamples.length} live samples`);
+  t.ok(simSamples.length >= 1, `${simSamples.length} sim samples`);
+
+  const runMs = liveSamples.map((sample) => sample.run_ms);
+  t.ok(runMs.every((ms) => ms % 1000 === 0), `run_ms on whole seconds: ${runMs.join(', ')}`);
+  t.ok(runMs.every((ms, index) => index === 0 || ms > runMs[index - 1]!), 'run_ms increasing');
+  const expectedKeys = sampleKeys(simSamples[0]!);
+  for (const sample of liveSamples) t.same(sampleKeys(sample), expectedKeys, `sample at run_ms ${sample.run_ms} has the keys of a sim sample`);
+  t.ok(liveSamples.some((sample) => (sample['callsActive'] as number) > 0), 'active calls seen while the run goes on');
 });

@@ -108,6 +108,16 @@ function readRunInfo(outDir: string): { servers: { placement: string } } {
   return JSON.parse(readFileSync(join(outDir, 'run.json'), 'utf8'));
 }
 
+function readSwitchSamples(outDir: string): Array<Record<string, unknown>> {
+  const lines = readFileSync(join(outDir, 'switch-metrics.jsonl'), 'utf8').split('\n').filter((line) => line !== '');
+  return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Key paths of each sample, without the reasons under `rejectionsByReason`, which vary by run. */
+function sampleKeyPaths(samples: Array<Record<string, unknown>>): string[] {
+  return [...keyPaths(samples)].filter((path) => !path.startsWith('[].rejectionsByReason.')).sort();
+}
+
 t.test('worker reports a failed start by code', async (t) => {
   const entry = serverWorkerEntry();
   if (entry === undefined) return t.fail('no server worker entry file');
@@ -175,6 +185,13 @@ if (!existsSync(join(root, 'dist', 'cli', 'index.js'))) {
     t.equal(readRunInfo(builtInDir).servers.placement, 'worker', 'built-in servers run in a worker thread');
     t.same([...keyPaths(external.records)].sort(), [...keyPaths(builtIn.records)].sort(), 'calls.jsonl has the keys of a built-in run');
     t.same([...keyPaths(external.summary)].sort(), [...keyPaths(builtIn.summary)].sort(), 'summary.json has the keys of a built-in run');
+
+    const externalSamples = readSwitchSamples(outDir);
+    t.ok(externalSamples.length >= 1, `${externalSamples.length} samples from GET /metrics`);
+    t.ok(externalSamples.some((sample) => (sample['callsActive'] as number) > 0), 'active calls seen while the run goes on');
+    // The switch runs without the routing engine, so its text has no routing families to read.
+    const builtInKeys = sampleKeyPaths(readSwitchSamples(builtInDir)).filter((path) => !path.startsWith('[].routing'));
+    t.same(sampleKeyPaths(externalSamples), builtInKeys, 'switch-metrics.jsonl has the keys of a built-in run, routing aside');
   });
 
   t.test('switch passes its model flags on', async (t) => {
