@@ -16,7 +16,7 @@ export function reportCommand(dir: string, output: Output): string {
 export function addReportCommand(program: Command, output: Output): void {
   program
     .command('report')
-    .description('Render report.html in a run folder again from its calls.jsonl, summary.json, run.json and recordings.')
+    .description('Render report.html in a run folder again from its calls.jsonl, summary.json, run.json, findings.json, switch-metrics.jsonl and recordings.')
     .argument('<dir>', 'run folder')
     .action((dir: string) => {
       reportCommand(dir, output);

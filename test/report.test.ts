@@ -7,10 +7,11 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import t, { type Test } from 'tap';
 
 import { chartLibrarySource } from '../analysis/report/chart-library.js';
-import { buildReportModel, writeReport } from '../analysis/report/index.js';
+import { buildReportModel, renderReportPage, writeReport } from '../analysis/report/index.js';
 import { readRunResults } from '../analysis/results-reader.js';
 import { encodeMulaw } from '../audio/index.js';
 import { CallRecorder, recordingPath } from '../driver/recorder.js';
+import { CPS_FINDING, NO_FINDINGS, ONE_FINDING, switchSamples, writeFindings, writeSwitchMetrics } from './helpers/report-files.js';
 import { INVALID_GENERATOR, writeRunFolder, type CallSpec } from './helpers/run-fixture.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -94,10 +95,180 @@ t.test('invalid run shows a banner', async (t) => {
   t.ok(html.indexOf('id="invalid-run"') < html.indexOf('id="score-cards"'), 'banner comes before the score cards');
 });
 
+/** Returns the HTML of the Diagnosis section, from its heading to the next section's. */
+function diagnosisSection(html: string): string {
+  const start = html.indexOf('<h2>Diagnosis</h2>');
+  return start < 0 ? '' : html.slice(start, html.indexOf('<h2>Latency</h2>', start));
+}
+
+t.test('diagnosis section lists a finding', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-report-'));
+  writeRunFolder(dir, SPECS);
+  writeFindings(dir, ONE_FINDING);
+  const html = readFileSync(writeReport(dir), 'utf8');
+  const section = diagnosisSection(html);
+
+  t.ok(html.indexOf('id="score-cards"') < html.indexOf('id="diagnosis"'), 'section follows the score cards');
+  t.ok(html.indexOf('id="diagnosis"') < html.indexOf('<h2>Latency</h2>'), 'section comes before the latency charts');
+  t.match(section, '<div class="finding" data-mode="cps-limit"><h3>Telephony rate limit: the switch rejects calls', 'finding title');
+  t.match(section, '<dd>87% (a heuristic score, not a probability)</dd>', 'confidence');
+  t.match(section, 'background share of 0.1%: p = 0.0012, below alpha 0.00714</dd>', 'test and p-value against alpha');
+  t.match(section, '<dd>rejected share of attempted dials: 30%, minimum 1%</dd>', 'effect against its minimum');
+  t.match(section, '<dt>component</dt><dd>call setup</dd>', 'breakdown component');
+  t.match(section, '<li>3 of 10 attempted dials (30%) were rejected by the switch: rejected_cps 3.</li>', 'first evidence line');
+  t.match(section, '<li>Reason &lt;b&gt;bold&lt;/b&gt; &lt;/script&gt;&lt;script&gt;window.injected = 2&lt;/script&gt; &amp; more.</li>', 'evidence is escaped');
+  t.match(section, '7 modes tested (leak, tts-limit, timeouts, slow-path, cps-limit, routing, latency-high-undetermined), each at alpha 0.00714', 'modes tested and alpha');
+  t.match(section, '<li data-mode="saturation"><strong>saturation</strong>: needs a sweep over at least 3 concurrency levels, got 1</li>', 'insufficient mode and its reason');
+  t.notMatch(section, 'No failure mode found');
+  t.notMatch(section, 'not recorded');
+  t.equal(html.match(/<\/script>/g)?.length, 3, 'the evidence cannot close a script element');
+
+  const model = buildReportModel(readRunResults(dir));
+  t.same(model.diagnosis?.findings.map((finding) => finding.title), [CPS_FINDING.title]);
+  t.same(model.diagnosis?.findings[0]?.evidence, CPS_FINDING.evidence);
+  t.same(model.diagnosis?.insufficient, ONE_FINDING.insufficient);
+});
+
+t.test('diagnosis with no findings', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-report-'));
+  writeRunFolder(dir, SPECS.slice(0, 3));
+  writeFindings(dir, NO_FINDINGS);
+  const section = diagnosisSection(readFileSync(writeReport(dir), 'utf8'));
+
+  t.match(section, '<p id="no-findings"><strong>No failure mode found</strong> in the 4 modes tested.</p>');
+  t.notMatch(section, 'class="finding"', 'no finding block');
+  t.notMatch(section, 'id="insufficient"', 'no list of untested modes');
+});
+
+t.test('diagnosis where no mode was testable', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-report-'));
+  writeRunFolder(dir, SPECS.slice(0, 3));
+  writeFindings(dir, { findings: [], insufficient: [{ mode: 'cps-limit', reason: 'no dial was rejected' }], modesTested: [], alpha: 0.05 });
+  const section = diagnosisSection(readFileSync(writeReport(dir), 'utf8'));
+
+  t.match(section, 'No mode tested.');
+  t.match(section, '<strong>No failure mode found</strong>: no mode could be tested with this run&#39;s data.');
+  t.match(section, '<li data-mode="cps-limit"><strong>cps-limit</strong>: no dial was rejected</li>');
+});
+
+t.test('missing findings.json says not recorded', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-report-'));
+  writeRunFolder(dir, SPECS.slice(0, 3));
+  const html = readFileSync(writeReport(dir), 'utf8');
+
+  t.equal(buildReportModel(readRunResults(dir)).diagnosis, null);
+  t.match(diagnosisSection(html), '<p id="diagnosis-not-recorded" class="muted">Diagnosis not recorded: this run folder has no findings.json.');
+  t.notMatch(diagnosisSection(html), 'invalid', 'a valid run gives no reason');
+  t.match(html, 'id="score-cards"', 'the rest of the report renders');
+});
+
+t.test('invalid run without findings.json says why', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-report-'));
+  writeRunFolder(dir, SPECS.slice(0, 3), { generator: INVALID_GENERATOR });
+  const section = diagnosisSection(readFileSync(writeReport(dir), 'utf8'));
+
+  t.match(section, 'Diagnosis not recorded');
+  t.match(section, 'The run is invalid, and <code>voice-load run</code> does not diagnose an invalid run.');
+});
+
+t.test('findings.json with odd field types', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-report-'));
+  writeRunFolder(dir, SPECS.slice(0, 3));
+  writeFindings(dir, { findings: [{ mode: 'leak', title: '<i>drift</i>', confidence: 'high', pValue: null, effect: 'large', evidence: 'one line', component: null }, 'not a finding'] });
+  const section = diagnosisSection(readFileSync(writeReport(dir), 'utf8'));
+
+  t.match(section, '<h3>&lt;i&gt;drift&lt;/i&gt; <span class="muted">leak</span></h3>', 'title is escaped');
+  t.match(section, '<dt>confidence</dt><dd>-</dd>', 'a confidence that is not a number shows as -');
+  t.match(section, '<dt>test</dt><dd>not named: no p-value</dd>');
+  t.notMatch(section, '<dt>effect</dt>', 'an effect that is not an object is left out');
+  t.match(section, '<dt>component</dt><dd>none named</dd>');
+  t.notMatch(section, 'class="evidence"', 'evidence that is not a list is left out');
+  t.equal(section.match(/class="finding"/g)?.length, 1, 'a list entry that is not an object is skipped');
+  t.match(section, 'No mode tested.', 'a missing modesTested counts as none');
+});
+
+t.test('damaged findings.json is rejected', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-report-'));
+  writeRunFolder(dir, SPECS.slice(0, 3));
+  writeFileSync(join(dir, 'findings.json'), '{"findings": [');
+  t.throws(() => writeReport(dir), { code: 'VL_RESULTS_INVALID', message: /findings\.json is not valid JSON/ });
+
+  writeFindings(dir, { modes: [] });
+  t.throws(() => writeReport(dir), { code: 'VL_RESULTS_INVALID', message: /findings\.json is not a diagnosis: it has no findings list/ });
+});
+
+t.test('switch chart only with switch-metrics.jsonl', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-report-'));
+  writeRunFolder(dir, SPECS.slice(0, 3));
+  const without = readFileSync(writeReport(dir), 'utf8');
+  t.equal(buildReportModel(readRunResults(dir)).switchMetrics, null, 'no file, no series');
+  t.notMatch(without, 'Switch over the run', 'no file, no section');
+  t.notMatch(without, 'id="switch-', 'no file, no canvas');
+
+  writeSwitchMetrics(dir, switchSamples([0, 3, 5, 4, 0]));
+  const html = readFileSync(writeReport(dir), 'utf8');
+  t.match(html, '<h2>Switch over the run</h2>');
+  t.match(html, '5 samples from switch-metrics.jsonl, the last at 4 s into the run');
+  t.match(html, '<canvas id="switch-calls"></canvas>');
+  t.match(html, '<canvas id="switch-counters"></canvas>');
+  t.notMatch(html, 'id="switch-routing"', 'no routing chart with the engine off');
+  t.match(html, '<dd>forwarded 0, lost 4, late 0, before answer 1</dd>', 'uplink frames of the last sample');
+  t.ok(html.indexOf('<h2>Latency breakdown</h2>') < html.indexOf('<h2>Switch over the run</h2>'), 'section follows the latency breakdown');
+
+  const view = buildReportModel(readRunResults(dir)).switchMetrics;
+  t.same(view?.seconds, [0, 1, 2, 3, 4]);
+  t.same(view?.calls.map((series) => series.label), ['active calls', 'channels in use', 'admission queue']);
+  t.same(view?.calls[0]?.values, [0, 3, 5, 4, 0], 'active calls per sample');
+  t.same(view?.calls[2]?.values, [0, 2, 0, 0, 0], 'admission queue per sample');
+  t.equal(view?.routing, null);
+  t.same(view?.counters, [{ label: 'rejected_cps', values: [0, 0, 1, 2, 3] }], 'a reason counts 0 before its first rejection');
+});
+
+t.test('switch chart with the routing engine on', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-report-'));
+  writeRunFolder(dir, SPECS.slice(0, 3));
+  writeSwitchMetrics(dir, switchSamples([0, 3, 5, 4], 2), '{"run_ms": 4000, "callsAct');
+  const html = readFileSync(writeReport(dir), 'utf8');
+  const view = buildReportModel(readRunResults(dir)).switchMetrics;
+
+  t.same(view?.seconds, [0, 1, 2, 3], 'a last line cut short is skipped');
+  t.match(html, '<canvas id="switch-routing"></canvas>');
+  t.match(html, '<h3>Rejections and routing stalls</h3>');
+  t.same(view?.routing?.map((series) => series.label), ['busy workers', 'workers', 'queue (right axis)']);
+  t.same(view?.routing?.[0]?.values, [0, 2, 2, 2], 'busy workers capped at the worker count');
+  t.equal(view?.routing?.[1]?.dashed, true, 'worker count drawn as a limit');
+  t.equal(view?.routing?.[2]?.rightAxis, true, 'queue on its own axis');
+  t.same(view?.counters.at(-1), { label: 'routing stalls', values: [0, 0, 1, 1] });
+});
+
+t.test('switch metrics without rejections', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-report-'));
+  writeRunFolder(dir, SPECS.slice(0, 3));
+  writeSwitchMetrics(dir, switchSamples([0, 3]));
+  const html = readFileSync(writeReport(dir), 'utf8');
+
+  t.match(html, '<p id="switch-no-rejections" class="muted">The switch rejected no call while it was sampled.</p>');
+  t.notMatch(html, 'id="switch-counters"', 'no counter chart to draw');
+});
+
+t.test('damaged switch-metrics.jsonl', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'voice-load-report-'));
+  writeRunFolder(dir, SPECS.slice(0, 3));
+  writeFileSync(join(dir, 'switch-metrics.jsonl'), '{"run_ms": 0\n{"run_ms": 1000}\n');
+  t.throws(() => writeReport(dir), { code: 'VL_RESULTS_INVALID', message: /switch-metrics\.jsonl line 1 is not valid JSON/ });
+
+  writeSwitchMetrics(dir, [{ at: 0 }, 'text', null]);
+  const model = buildReportModel(readRunResults(dir));
+  t.equal(model.switchMetrics, null, 'no line with a run_ms, no series');
+  t.notMatch(renderReportPage(model, ''), 'Switch over the run');
+});
+
 t.test('report in a browser', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'voice-load-report-'));
   const { summary, records } = writeRunFolder(dir, SPECS);
   writeToneRecording(dir, 'c01');
+  writeFindings(dir, ONE_FINDING);
+  writeSwitchMetrics(dir, switchSamples([0, 3, 5, 4, 0], 2));
   const reportUrl = pathToFileURL(writeReport(dir)).href;
 
   const context = await openBrowser(t);
@@ -127,8 +298,24 @@ t.test('report in a browser', async (t) => {
   });
 
   t.test('charts are drawn', async (t) => {
-    const charts = await page.evaluate("['histogram', 'timeline', 'breakdown'].map((id) => Boolean(window.Chart.getChart(id)))");
-    t.same(charts, [true, true, true]);
+    const charts = await page.evaluate("['histogram', 'timeline', 'breakdown', 'switch-calls', 'switch-routing', 'switch-counters'].map((id) => Boolean(window.Chart.getChart(id)))");
+    t.same(charts, [true, true, true, true, true, true]);
+  });
+
+  t.test('switch charts hold the samples', async (t) => {
+    const calls = await page.evaluate("window.Chart.getChart('switch-calls').data.datasets.map((set) => set.label + ': ' + set.data.map((point) => point.x + '=' + point.y).join(' '))");
+    t.same(calls, ['active calls: 0=0 1=3 2=5 3=4 4=0', 'channels in use: 0=0 1=3 2=5 3=4 4=0', 'admission queue: 0=0 1=2 2=0 3=0 4=0']);
+    const axis = await page.evaluate("window.Chart.getChart('switch-routing').data.datasets.map((set) => set.yAxisID)");
+    t.same(axis, ['y', 'y', 'right'], 'routing queue on the right axis');
+    const counters = await page.evaluate("window.Chart.getChart('switch-counters').data.datasets.map((set) => set.label)");
+    t.same(counters, ['rejected_cps', 'routing stalls']);
+  });
+
+  t.test('diagnosis shows the finding', async (t) => {
+    t.equal(await page.locator('#diagnosis .finding h3').count(), 1, 'one finding');
+    t.match((await page.locator('#diagnosis .finding h3').textContent()) ?? '', /^Telephony rate limit: the switch rejects calls/);
+    t.same(await page.locator('#diagnosis ul.evidence li').allTextContents(), CPS_FINDING.evidence, 'evidence reads as text');
+    t.ok(await page.locator('#diagnosis').isVisible(), 'section is visible');
   });
 
   t.test('table sorts by a column', async (t) => {

@@ -7,3 +7,6 @@ export * from './threshold-lines.js';
 export * from './compare-page.js';
 export * from './compare-text.js';
 export * from './dashboard-page.js';
+export * from './diagnosis-section.js';
+export * from './run-files.js';
+export * from './switch-section.js';

@@ -5,6 +5,9 @@ import { mean, quantileSorted } from 'simple-statistics';
 import type { CallRecord, TurnRecord } from '../../driver/index.js';
 import type { RunInfo, RunResults } from '../results-reader.js';
 import type { Summary } from '../summary.js';
+import { diagnosisView, type DiagnosisView } from './diagnosis-section.js';
+import { readReportFiles, type ReportFiles } from './run-files.js';
+import { switchMetricsView, type SwitchMetricsView } from './switch-section.js';
 
 /** Target bin count of the latency histogram; the width is rounded to 1, 2 or 5 times a power of ten. */
 const HISTOGRAM_TARGET_BINS = 20;
@@ -81,15 +84,25 @@ export interface ReportModel {
   timeline: { answered: TimePoint[]; timedOut: TimePoint[]; talkOver: TimePoint[] };
   breakdown: BreakdownFigure[];
   calls: CallView[];
+  /** The run's `findings.json`, or null when the folder has none. */
+  diagnosis: DiagnosisView | null;
+  /** The run's `switch-metrics.jsonl` as chart series, or null when the folder has no usable one. */
+  switchMetrics: SwitchMetricsView | null;
 }
 
-/** Builds the report's data from a run folder's contents. */
-export function buildReportModel(results: RunResults): ReportModel {
+/**
+ * Builds the report's data from a run folder's contents. `files` defaults
+ * to the folder's `findings.json` and `switch-metrics.jsonl`, read from
+ * `results.dir`.
+ */
+export function buildReportModel(results: RunResults, files: ReportFiles = readReportFiles(results.dir)): ReportModel {
   const started = results.records.filter((record) => record.start_failure === undefined);
   return {
     title: basename(resolve(results.dir)),
     run: results.run === null ? null : pickRunInfo(results.run),
     summary: results.summary,
+    diagnosis: files.findings === null ? null : diagnosisView(files.findings),
+    switchMetrics: files.switchSamples === null ? null : switchMetricsView(files.switchSamples),
     histogram: latencyHistogram(started),
     timeline: latencyTimeline(started, results.summary.turn_timeout_ms),
     breakdown: latencyBreakdown(started),

@@ -1,10 +1,12 @@
 import type { GeneratorHealth } from '../generator.js';
 import type { Summary } from '../summary.js';
 import { renderScoreCards, scoreCards } from './cards.js';
+import { renderDiagnosisSection } from './diagnosis-section.js';
 import { escapeHtml, formatLatency, formatMs, jsonForScript, LATENCY_FIGURES } from './format.js';
 import type { BreakdownFigure, ReportModel } from './model.js';
 import { REPORT_SCRIPT } from './report-script.js';
 import { REPORT_STYLE } from './style.js';
+import { renderSwitchSection } from './switch-section.js';
 
 const BREAKDOWN_LABELS: Record<BreakdownFigure['component'], string> = {
   uplink_ms: 'uplink',
@@ -41,6 +43,7 @@ ${invalidBanner(summary.generator)}
 <h1>${escapeHtml(model.title)}</h1>
 <p class="meta">${runLine(model)}</p>
 ${renderScoreCards(scoreCards(summary))}
+${renderDiagnosisSection(model.diagnosis, summary.generator)}
 <h2>Latency</h2>
 <div class="charts">
 <div class="panel"><h3>Per-conversation latency</h3><div class="chart"><canvas id="histogram"></canvas></div></div>
@@ -52,6 +55,7 @@ ${turnLatencyTable(summary)}
 <div class="panel"><div class="chart" style="height:160px"><canvas id="breakdown"></canvas></div></div>
 <div class="panel">${breakdownTable(model.breakdown)}</div>
 </div>
+${model.switchMetrics === null ? '' : renderSwitchSection(model.switchMetrics)}
 <h2>Calls and turns</h2>
 ${countsBlock(summary)}
 <h2>Load generator</h2>

@@ -11,7 +11,7 @@ export const REPORT_SCRIPT = String.raw`
   'use strict';
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var timeoutMs = data.summary.turn_timeout_ms;
-  var COLORS = { caller: '#2563eb', agent: '#15803d', timedOut: '#b91c1c', talkOver: '#d97706', mark: '#7c3aed', parts: ['#60a5fa', '#f59e0b', '#a78bfa', '#34d399'] };
+  var COLORS = { caller: '#2563eb', agent: '#15803d', timedOut: '#b91c1c', talkOver: '#d97706', mark: '#7c3aed', parts: ['#60a5fa', '#f59e0b', '#a78bfa', '#34d399'], series: ['#2563eb', '#15803d', '#d97706', '#7c3aed', '#b91c1c', '#5b6673', '#0891b2', '#db2777'] };
   var PART_LABELS = { uplink_ms: 'uplink', agent_response_ms: 'agent response', playout_wait_ms: 'playout wait', downlink_ms: 'downlink' };
 
   function el(tag, attrs, text) {
@@ -61,6 +61,40 @@ export const REPORT_SCRIPT = String.raw`
       },
       options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true, title: { display: true, text: 'ms' } }, y: { stacked: true } } }
     });
+
+    if (data.switchMetrics) drawSwitchCharts(data.switchMetrics);
+  }
+
+  function drawSwitchCharts(metrics) {
+    function lineChart(id, series, scales, stepped) {
+      var canvas = document.getElementById(id);
+      if (!canvas) return;
+      new Chart(canvas, {
+        type: 'line',
+        data: { datasets: series.map(function (line, index) {
+          var color = COLORS.series[index % COLORS.series.length];
+          return {
+            label: line.label,
+            data: line.values.map(function (value, sample) { return { x: metrics.seconds[sample], y: value }; }),
+            borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: 0, stepped: stepped,
+            borderDash: line.dashed ? [6, 4] : [], yAxisID: line.rightAxis ? 'right' : 'y'
+          };
+        }) },
+        options: {
+          interaction: { mode: 'nearest', axis: 'x', intersect: false },
+          scales: scales
+        }
+      });
+    }
+    function countAxis(title, position) {
+      return { position: position, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: title } };
+    }
+    var xAxis = { type: 'linear', title: { display: true, text: 's from the start of the run' } };
+    lineChart('switch-calls', metrics.calls, { x: xAxis, y: countAxis('calls at the sample', 'left') }, false);
+    if (metrics.routing) {
+      lineChart('switch-routing', metrics.routing, { x: xAxis, y: countAxis('workers', 'left'), right: Object.assign(countAxis('queued setups and frames', 'right'), { grid: { drawOnChartArea: false } }) }, false);
+    }
+    lineChart('switch-counters', metrics.counters, { x: xAxis, y: countAxis('count since the switch started', 'left') }, true);
   }
 
   var COLUMNS = [

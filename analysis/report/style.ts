@@ -44,6 +44,11 @@ svg.call-timeline text { font: 11px system-ui, sans-serif; fill: var(--fg); }
 .notes { color: var(--muted); font-size: 12px; margin: 8px 0 0; padding-left: 18px; }
 .recording { display: flex; align-items: center; gap: 10px; margin: 10px 0; }
 button { font: inherit; padding: 4px 12px; border: 1px solid var(--line); border-radius: 6px; background: var(--card); cursor: pointer; }
+.finding { border-top: 1px solid var(--line); padding-top: 4px; margin-top: 10px; }
+.finding:first-of-type { border-top: none; margin-top: 0; }
+.finding h3 .muted { font-weight: normal; font-size: 12px; margin-left: 6px; }
+ul.evidence { margin: 8px 0 0; padding-left: 18px; }
+#diagnosis > p:last-child, #diagnosis ul:last-child { margin-bottom: 0; }
 td.up { color: var(--bad); }
 td.down { color: var(--good); }
 `;

@@ -11,8 +11,9 @@ export const REPORT_FILE = 'report.html';
 
 /**
  * Renders `report.html` in a run folder from its `summary.json`,
- * `calls.jsonl`, `run.json` and `recordings/`, replacing any earlier one.
- * Returns the report's path.
+ * `calls.jsonl`, `run.json`, `recordings/`, `findings.json` and
+ * `switch-metrics.jsonl`, replacing any earlier one. Returns the report's
+ * path.
  */
 export function writeReport(dir: string): string {
   const results = readRunResults(dir);
