@@ -17,17 +17,25 @@ export interface RunContext {
 /** Switch rejection reasons start with this prefix, such as `rejected_cps`. */
 const REJECTION_PREFIX = 'rejected_';
 
-/** Converts one run's call records into what the detectors read. */
-export function toRunData(records: readonly CallRecord[], context: RunContext): RunData {
-  const rejections: Record<string, number> = {};
-  for (const record of records) {
+/**
+ * Collects what the detectors read from call records as they arrive: one
+ * point per call and per turn, never the records themselves.
+ */
+export class RunDataBuilder {
+  private readonly turns: RunData['turns'] = [];
+  private readonly calls: RunData['calls'] = [];
+  private readonly rejections: Record<string, number> = {};
+  private readonly dialTimesMs: number[] = [];
+  private busiest = 1;
+
+  add(record: CallRecord): void {
     const reason = record.start_failure;
-    if (reason !== undefined && reason.startsWith(REJECTION_PREFIX)) rejections[reason] = (rejections[reason] ?? 0) + 1;
-  }
-  return {
-    ...context,
-    turns: records.flatMap((record) => turnPoints(record)),
-    calls: records.map((record) => ({
+    if (reason !== undefined && reason.startsWith(REJECTION_PREFIX)) this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;
+    for (const point of turnPoints(record)) {
+      this.turns.push(point);
+      this.busiest = Math.max(this.busiest, point.activeCalls);
+    }
+    this.calls.push({
       callId: record.call_id,
       dialedAtMs: record.dialed_at_ms,
       setupMs: record.setup_ms,
@@ -38,10 +46,31 @@ export function toRunData(records: readonly CallRecord[], context: RunContext): 
       fragments: record.turns.reduce((sum, turn) => sum + turn.fragments, 0),
       timedOutTurns: record.turns.filter((turn) => turn.timed_out).length,
       turns: record.turns.length,
-    })),
-    rejections,
-    dialTimesMs: records.map((record) => record.dialed_at_ms).sort((a, b) => a - b),
-  };
+    });
+    this.dialTimesMs.push(record.dialed_at_ms);
+  }
+
+  /** Most calls active at any turn seen so far, at least 1: the load level of a run without a fixed cap. */
+  get busiestLevel(): number {
+    return this.busiest;
+  }
+
+  build(context: RunContext): RunData {
+    return {
+      ...context,
+      turns: [...this.turns],
+      calls: [...this.calls],
+      rejections: { ...this.rejections },
+      dialTimesMs: [...this.dialTimesMs].sort((a, b) => a - b),
+    };
+  }
+}
+
+/** Converts one run's call records into what the detectors read. */
+export function toRunData(records: readonly CallRecord[], context: RunContext): RunData {
+  const builder = new RunDataBuilder();
+  for (const record of records) builder.add(record);
+  return builder.build(context);
 }
 
 function turnPoints(record: CallRecord): RunData['turns'] {

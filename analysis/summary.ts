@@ -57,47 +57,82 @@ interface Sample {
   censored: boolean;
 }
 
+/**
+ * Builds the run summary one call record at a time. It keeps counts and one
+ * number per conversation and per turn for the percentiles, never the
+ * records themselves, so a run of any length holds only those numbers.
+ */
+export class SummaryBuilder {
+  private calls = 0;
+  private started = 0;
+  private completed = 0;
+  private responseLoops = 0;
+  private readonly startFailures: Record<string, number> = {};
+  private readonly endReasons: Record<string, number> = {};
+  private readonly notCompletedBecause: Record<string, number> = {};
+  private readonly conversations: Sample[] = [];
+  private readonly turnValues: Sample[] = [];
+  private readonly greetings: number[] = [];
+  private readonly setups: number[] = [];
+  private readonly turnCounts = { total: 0, answered: 0, timed_out: 0, talk_over: 0, late_answers: 0, fragments: 0 };
+  private readonly content: Record<CallRecord['content'], number> = { heard: 0, missing: 0, not_verified: 0 };
+
+  constructor(private readonly turnTimeoutMs: number) {}
+
+  add(record: CallRecord): void {
+    this.calls++;
+    if (record.result_completed) this.completed++;
+    count(this.endReasons, record.end_reason);
+    for (const reason of record.not_completed_because) count(this.notCompletedBecause, reason);
+    if (record.setup_ms !== null) this.setups.push(record.setup_ms);
+    if (record.start_failure !== undefined) {
+      count(this.startFailures, record.start_failure);
+      return;
+    }
+
+    this.started++;
+    if (record.response_loop) this.responseLoops++;
+    this.content[record.content]++;
+    if (record.time_to_greeting_ms !== null) this.greetings.push(record.time_to_greeting_ms);
+    if (record.avg_turn_taking_latency_ms !== null) {
+      this.conversations.push({ value: record.avg_turn_taking_latency_ms, censored: record.turns.some((turn) => turn.timed_out) });
+    }
+    for (const turn of record.turns) {
+      this.turnCounts.total++;
+      if (turn.latency_ms !== null) this.turnCounts.answered++;
+      if (turn.timed_out) this.turnCounts.timed_out++;
+      if (turn.talk_over) this.turnCounts.talk_over++;
+      if (turn.late_answer_ms !== undefined) this.turnCounts.late_answers++;
+      this.turnCounts.fragments += turn.fragments;
+      if (turn.timed_out) this.turnValues.push({ value: this.turnTimeoutMs, censored: true });
+      else if (turn.latency_ms !== null) this.turnValues.push({ value: turn.latency_ms, censored: false });
+    }
+  }
+
+  summary(generator: Summary['generator'] = null): Summary {
+    return {
+      calls: { total: this.calls, started: this.started, completed: this.completed, response_loops: this.responseLoops },
+      completed_rate: this.calls === 0 ? 0 : round(this.completed / this.calls, 4),
+      start_failures: { ...this.startFailures },
+      end_reasons: { ...this.endReasons },
+      not_completed_because: { ...this.notCompletedBecause },
+      conv_latency: latencyStats(this.conversations),
+      turn_latency: latencyStats(this.turnValues),
+      time_to_greeting_ms: distribution(this.greetings),
+      setup_ms: distribution(this.setups),
+      turns: { ...this.turnCounts },
+      content: { ...this.content },
+      turn_timeout_ms: this.turnTimeoutMs,
+      generator,
+    };
+  }
+}
+
 /** Aggregates call records into the run summary written as `summary.json`. */
-export function summarize(records: CallRecord[], turnTimeoutMs: number, generator: Summary['generator'] = null): Summary {
-  const started = records.filter((record) => record.start_failure === undefined);
-  const completed = records.filter((record) => record.result_completed).length;
-  const turns = started.flatMap((record) => record.turns);
-
-  return {
-    calls: { total: records.length, started: started.length, completed, response_loops: started.filter((record) => record.response_loop).length },
-    completed_rate: records.length === 0 ? 0 : round(completed / records.length, 4),
-    start_failures: countBy(records.flatMap((record) => (record.start_failure === undefined ? [] : [record.start_failure]))),
-    end_reasons: countBy(records.map((record) => record.end_reason)),
-    not_completed_because: countBy(records.flatMap((record) => record.not_completed_because)),
-    conv_latency: latencyStats(conversationSamples(started)),
-    turn_latency: latencyStats(turnSamples(turns, turnTimeoutMs)),
-    time_to_greeting_ms: distribution(started.flatMap((record) => (record.time_to_greeting_ms === null ? [] : [record.time_to_greeting_ms]))),
-    setup_ms: distribution(records.flatMap((record) => (record.setup_ms === null ? [] : [record.setup_ms]))),
-    turns: {
-      total: turns.length,
-      answered: turns.filter((turn) => turn.latency_ms !== null).length,
-      timed_out: turns.filter((turn) => turn.timed_out).length,
-      talk_over: turns.filter((turn) => turn.talk_over).length,
-      late_answers: turns.filter((turn) => turn.late_answer_ms !== undefined).length,
-      fragments: turns.reduce((sum, turn) => sum + turn.fragments, 0),
-    },
-    content: { heard: 0, missing: 0, not_verified: 0, ...countBy(started.map((record) => record.content)) },
-    turn_timeout_ms: turnTimeoutMs,
-    generator,
-  };
-}
-
-function conversationSamples(records: CallRecord[]): Sample[] {
-  return records.flatMap((record) =>
-    record.avg_turn_taking_latency_ms === null ? [] : [{ value: record.avg_turn_taking_latency_ms, censored: record.turns.some((turn) => turn.timed_out) }],
-  );
-}
-
-function turnSamples(turns: CallRecord['turns'], turnTimeoutMs: number): Sample[] {
-  return turns.flatMap((turn): Sample[] => {
-    if (turn.timed_out) return [{ value: turnTimeoutMs, censored: true }];
-    return turn.latency_ms === null ? [] : [{ value: turn.latency_ms, censored: false }];
-  });
+export function summarize(records: readonly CallRecord[], turnTimeoutMs: number, generator: Summary['generator'] = null): Summary {
+  const builder = new SummaryBuilder(turnTimeoutMs);
+  for (const record of records) builder.add(record);
+  return builder.summary(generator);
 }
 
 /** Mean and percentiles, marking each figure that a censored value enters. */
@@ -143,10 +178,8 @@ function distribution(values: number[]): Distribution {
   };
 }
 
-function countBy(keys: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
-  return counts;
+function count(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
 }
 
 function round(value: number, digits = 1): number {

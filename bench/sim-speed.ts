@@ -1,5 +1,10 @@
-// Measures simulated call-seconds per wall-second for a sim run of the
-// bundled scenario. Usage: node dist/bench/sim-speed.js [repeats] [concurrency]
+// Measures simulated call-seconds per wall-second and per CPU-second for a
+// sim run of the bundled scenario, and the run's resident memory as calls
+// finish. Records are summarised as they end and then dropped, as
+// `voice-load run` does. Usage:
+//   node dist/bench/sim-speed.js [repeats] [concurrency] [max turns] [rss sample every N calls]
+// The bundled scenario has 5 rows, so 2000 repeats are 10,000 calls.
+import { SummaryBuilder } from '../analysis/index.js';
 import { loadPreparedAudio, loadVad } from '../audio/index.js';
 import { runSimulation } from '../cli/simulation.js';
 import { RealClock } from '../core/index.js';
@@ -7,39 +12,51 @@ import { loadScenario } from '../driver/index.js';
 
 const repeats = Number(process.argv[2] ?? 20);
 const concurrency = Number(process.argv[3] ?? 50);
+const maxTurns = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
+const sampleEvery = Number(process.argv[5] ?? 500);
 const wall = new RealClock();
 
 const audio = await loadPreparedAudio();
 const vad = await loadVad();
-const scenario = { ...loadScenario(new URL('../../scenarios/support.yaml', import.meta.url).pathname), repeats, maxParallel: concurrency };
+const loaded = loadScenario(new URL('../../scenarios/support.yaml', import.meta.url).pathname);
+const scenario = { ...loaded, repeats, maxParallel: concurrency, ...(maxTurns === undefined ? {} : { maxTurns }) };
+const summary = new SummaryBuilder(scenario.turnTimeoutMs);
 
 const startedAt = wall.now();
-const rssBefore = process.memoryUsage().rss;
-let peakRss = rssBefore;
+const cpuBefore = process.cpuUsage();
+let peakRss = process.memoryUsage().rss;
 const rssSamples: number[] = [];
 let callMs = 0;
-let completed = 0;
-const result = await runSimulation({
+let calls = 0;
+await runSimulation({
   scenario,
   audio,
   vad,
+  keepRecords: false,
   onRecord: (record) => {
     callMs += record.duration_ms;
-    if (record.result_completed) completed++;
-    const rss = process.memoryUsage().rss;
-    peakRss = Math.max(peakRss, rss);
-    if ((completed + 1) % 500 === 0) rssSamples.push(Math.round(rss / 1048576));
+    calls++;
+    summary.add(record);
+    if (calls % 50 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    if (calls % sampleEvery === 0) rssSamples.push(Math.round(process.memoryUsage().rss / 1048576));
   },
 });
 const wallMs = wall.now() - startedAt;
+const cpu = process.cpuUsage(cpuBefore);
+// User plus system CPU of the whole process, in ms: steadier than wall time on a shared machine.
+const cpuMs = (cpu.user + cpu.system) / 1000;
+const result = summary.summary();
 
 console.log(JSON.stringify({
-  calls: result.records.length,
-  completed,
+  calls,
+  completed: result.calls.completed,
   concurrency,
+  conv_latency_p50_ms: result.conv_latency.p50,
   wall_s: Math.round(wallMs) / 1000,
+  cpu_s: Math.round(cpuMs) / 1000,
   simulated_call_s: Math.round(callMs / 1000),
   call_s_per_wall_s: Math.round(callMs / wallMs),
+  call_s_per_cpu_s: Math.round(callMs / cpuMs),
   peak_rss_mb: Math.round(peakRss / 1048576),
-  rss_mb_every_500_calls: rssSamples,
+  [`rss_mb_every_${sampleEvery}_calls`]: rssSamples,
 }));

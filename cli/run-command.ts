@@ -1,16 +1,16 @@
 import { basename, dirname, extname, join } from 'node:path';
 
 import { findPackageRoot, loadVad, prepareSpeech, type AudioLibrary, type SpeechRequest, type VadFactory } from '../audio/index.js';
-import { judgeGenerator, summarize, VIRTUAL_GENERATOR, type Summary } from '../analysis/index.js';
+import { judgeGenerator, SummaryBuilder, VIRTUAL_GENERATOR, type Summary } from '../analysis/index.js';
 import { diagnose, formatDiagnosis } from '../analysis/diagnosis/index.js';
 import { writeReport } from '../analysis/report/index.js';
-import { toRunData } from '../analysis/run-data.js';
+import { RunDataBuilder } from '../analysis/run-data.js';
 import { parseThreshold, type Threshold } from '../analysis/thresholds.js';
 import { createLogger, dialWebSocket, RealClock, UsageError, type Clock, type Logger, type VoiceLoadError } from '../core/index.js';
 import { callerSpeechRequest, checkScenario, loadScenario, LoadRun, RecordingStore, turnTexts, type CallRecord, type RunResult, type Scenario } from '../driver/index.js';
 import { GREETING, REPLIES, type MockConfigOverrides } from '../mock-agent/index.js';
 import type { SwitchModelOptions } from '../telephony-sim/index.js';
-import { startEmbeddedServers, type RunServers } from './embedded.js';
+import { runWithSwitchSamples, startEmbeddedServers, type LiveRunResult, type RunServers } from './embedded.js';
 import { formatProgress, RunningMedian } from './progress.js';
 import { printRunSummary, reportThresholds } from './report-command.js';
 import { defaultOutputDir, prepareOutputDir, RecordWriter, writeJson, writeJsonLines } from './results.js';
@@ -56,7 +56,6 @@ export interface Output {
 export interface RunOutcome {
   outDir: string;
   summary: Summary;
-  records: CallRecord[];
   /** 0 when every threshold passed, EXIT_THRESHOLD_FAILED otherwise. */
   thresholdStatus: number;
 }
@@ -88,8 +87,16 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
   const audio = await prepareScenarioSpeech(scenario, scenarioPath, vad);
   const writer = new RecordWriter(join(outDir, 'calls.jsonl'));
   const recordings = options.record === true ? new RecordingStore(outDir) : undefined;
+  // Each record goes to calls.jsonl and into the summary and diagnosis as it
+  // ends; the run itself keeps none, so memory stays flat on long runs.
+  const summaryBuilder = new SummaryBuilder(scenario.turnTimeoutMs);
+  const diagnosisData = new RunDataBuilder();
   const onRun = (run: LoadRun) => {
-    run.on('call-end', (record: CallRecord) => writer.write(record));
+    run.on('call-end', (record: CallRecord) => {
+      writer.write(record);
+      summaryBuilder.add(record);
+      diagnosisData.add(record);
+    });
     return reportProgress(run, output, clock);
   };
 
@@ -103,22 +110,24 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
       result = simulated;
       servers = { placement: 'sim', switchUrl: 'mem://switch/call' };
     } else {
-      ({ result, servers } = await runLive(scenario, scenarioPath, audio, vad, clock, options, outDir, output, onRun, recordings));
+      const live = await runLive(scenario, scenarioPath, audio, vad, clock, options, outDir, output, onRun, recordings);
+      writeJsonLines(join(outDir, 'switch-metrics.jsonl'), live.result.switchSamples);
+      ({ result, servers } = live);
     }
   } finally {
     await writer.close();
     await recordings?.flush();
   }
 
-  const records = result.records;
-  const summary = summarize(records, scenario.turnTimeoutMs, result.generator === null ? VIRTUAL_GENERATOR : judgeGenerator(result.generator));
+  const summary = summaryBuilder.summary(result.generator === null ? VIRTUAL_GENERATOR : judgeGenerator(result.generator));
   writeJson(outDir, 'summary.json', summary);
   writeJson(outDir, 'run.json', runInfo(scenarioPath, scenario, options, startedAt, clock, servers, mode));
-  writeReport(outDir);
   printRunSummary(summary, outDir, output, options.json === true);
-  reportDiagnosis(records, scenario, summary, outDir, output, options.json === true);
+  reportDiagnosis(diagnosisData, scenario, summary, outDir, output, options.json === true);
+  // Written last, so that the report shows the findings.
+  writeReport(outDir);
   const thresholdStatus = reportThresholds(summary, thresholds, output);
-  return { outDir, summary, records, thresholdStatus };
+  return { outDir, summary, thresholdStatus };
 }
 
 /**
@@ -126,14 +135,14 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
  * with --json) and writes `findings.json`. An invalid live run is not
  * diagnosed, since its figures say more about the load generator.
  */
-function reportDiagnosis(records: CallRecord[], scenario: Scenario, summary: Summary, outDir: string, output: Output, json: boolean): void {
+function reportDiagnosis(data: RunDataBuilder, scenario: Scenario, summary: Summary, outDir: string, output: Output, json: boolean): void {
   const print = (text: string) => (json ? output.err(text) : output.out(text));
   if (typeof summary.generator === 'object' && summary.generator !== null && !summary.generator.valid) {
     print('\ndiagnosis skipped: the load generator could not keep its schedule, so the run is invalid\n');
     return;
   }
-  const level = Number.isFinite(scenario.maxParallel) ? scenario.maxParallel : Math.max(1, ...records.flatMap((record) => record.turns.map((turn) => turn.active_calls ?? 1)));
-  const diagnosis = diagnose({ runs: [toRunData(records, { label: outDir, concurrency: level, phase: 'single', turnTimeoutMs: scenario.turnTimeoutMs })] });
+  const level = Number.isFinite(scenario.maxParallel) ? scenario.maxParallel : data.busiestLevel;
+  const diagnosis = diagnose({ runs: [data.build({ label: outDir, concurrency: level, phase: 'single', turnTimeoutMs: scenario.turnTimeoutMs })] });
   writeJson(outDir, 'findings.json', diagnosis);
   print(`\n${formatDiagnosis(diagnosis)}\n`);
 }
@@ -150,10 +159,19 @@ async function runLive(
   output: Output,
   onRun: (run: LoadRun) => () => void,
   recordings: RecordingStore | undefined,
-): Promise<{ result: RunResult; servers: { placement: ServerPlacement; switchUrl: string } }> {
+): Promise<{ result: LiveRunResult; servers: { placement: ServerPlacement; switchUrl: string } }> {
   const logger = createLogger('voice-load');
   const { servers, placement } = await startRunServers(options, scenario, { clock, audio, vad, logger });
-  const run = new LoadRun({ scenario, clock, connect: () => dialWebSocket(servers.switchUrl), audio, vad, contentKnown: scenario.target === 'mock', ...(recordings === undefined ? {} : { recordings }) });
+  const run = new LoadRun({
+    scenario,
+    clock,
+    connect: () => dialWebSocket(servers.switchUrl),
+    audio,
+    vad,
+    contentKnown: scenario.target === 'mock',
+    keepRecords: false,
+    ...(recordings === undefined ? {} : { recordings }),
+  });
   const stopProgress = onRun(run);
   const interrupt = () => run.stop();
   process.once('SIGINT', interrupt);
@@ -163,10 +181,10 @@ async function runLive(
     run.stop();
   });
 
-  let result: RunResult;
+  let result: LiveRunResult;
   try {
     output.err(`running ${run.progress.total} calls from ${scenarioPath}, at most ${scenario.maxParallel} at once, through ${placement === 'external' ? servers.switchUrl : `the built-in switch (${placement})`}, results in ${outDir}\n`);
-    result = await run.start();
+    result = await runWithSwitchSamples(servers, clock, logger, () => run.start());
   } finally {
     process.off('SIGINT', interrupt);
     stopProgress();
@@ -187,6 +205,7 @@ async function simulate(scenario: Scenario, audio: AudioLibrary, vad: VadFactory
       mockConfig: options.mockConfig ?? {},
       switchOptions: options.switchOptions ?? {},
       onRun: (run) => (stopProgress = onRun(run)),
+      keepRecords: false,
     });
   } finally {
     stopProgress?.();

@@ -28,6 +28,8 @@ export interface SimulationOptions {
   onMockTurn?: (turn: MockTurnRecord) => void;
   /** Wraps each caller leg as the driver opens it, to observe its messages. */
   wrapCallerLink?: (link: Link) => Link;
+  /** False to keep no call record in memory after `onRecord`; the result's `records` is then empty. */
+  keepRecords?: boolean;
 }
 
 /**
@@ -64,7 +66,8 @@ export function createSimulatedStack(options: Omit<SimulationOptions, 'onRecord'
     clock,
     mock,
     switchCore,
-    run: (runScenario, onRecord, maxCallMs, onRun, callIdPrefix) => runOnStack(clock, connector(network, options.wrapCallerLink), switchCore, runScenario, audio, vad, onRecord, maxCallMs, onRun, callIdPrefix),
+    run: (runScenario, onRecord, maxCallMs, onRun, callIdPrefix) =>
+      runOnStack(clock, connector(network, options.wrapCallerLink), switchCore, runScenario, audio, vad, onRecord, maxCallMs, onRun, callIdPrefix, options.keepRecords ?? true),
     async close() {
       mock.close();
       const closed = switchCore.close();
@@ -92,6 +95,7 @@ async function runOnStack(
   maxCallMs: number | undefined,
   onRun: ((run: LoadRun) => void) | undefined,
   callIdPrefix: string | undefined,
+  keepRecords: boolean,
 ): Promise<SimulatedRunResult> {
   const run = new LoadRun({
     scenario,
@@ -100,6 +104,7 @@ async function runOnStack(
     audio,
     vad,
     contentKnown: true,
+    keepRecords,
     ...(maxCallMs === undefined ? {} : { maxCallMs }),
     ...(callIdPrefix === undefined ? {} : { callIdPrefix }),
   });

@@ -27,6 +27,11 @@ export interface LoadRunOptions {
   recordings?: RecordingStore;
   /** Start of every call id, `call` unless set; runs that share a switch and agent need distinct ones. */
   callIdPrefix?: string;
+  /**
+   * False to keep no record once its `call-end` event has gone out, so a long
+   * run's memory stays flat; `RunResult.records` is then empty. True by default.
+   */
+  keepRecords?: boolean;
 }
 
 export const RUN_DEFAULTS: Readonly<{ maxCallMs: number; cdrTimeoutMs: number }> = Object.freeze({
@@ -46,6 +51,7 @@ export interface RunProgress {
 }
 
 export interface RunResult {
+  /** Every call's record, by call id; empty when the run keeps no records. */
   records: CallRecord[];
   /** Null on a virtual clock, where the generator's timing is not measured. */
   generator: GeneratorStats | null;
@@ -60,7 +66,8 @@ export class LoadRun extends EventEmitter {
   private readonly options: LoadRunOptions & { maxCallMs: number; cdrTimeoutMs: number };
   private readonly generator = new GeneratorMeter();
   private readonly records: CallRecord[] = [];
-  private readonly calls: Array<Promise<void>> = [];
+  /** Calls placed and not yet ended. */
+  private readonly calls = new Set<Promise<void>>();
   private limit: ReturnType<typeof pLimit> | undefined;
   private runStartedAt = 0;
   private stopped = false;
@@ -94,7 +101,7 @@ export class LoadRun extends EventEmitter {
 
     if (pacedByRate(scenario)) await this.dialAtRate(plan.calls, arrivalTimesMs(plan.calls.length, scenario.arrivalRate, scenario.rampUpMs, scenario.seed));
     else await this.dialWithGaps(plan.calls, plan.dialGapsMs);
-    await Promise.all(this.calls);
+    while (this.calls.size > 0) await Promise.all(this.calls);
 
     const eventLoop = monitor?.stop();
     return {
@@ -140,7 +147,11 @@ export class LoadRun extends EventEmitter {
   private launch(call: CallPlan): void {
     this.progress.dialled++;
     this.progress.active++;
-    this.calls.push(this.limit!(() => this.place(call)).then((record) => this.finish(record)));
+    const placed: Promise<void> = this.limit!(() => this.place(call)).then((record) => {
+      this.calls.delete(placed);
+      this.finish(record);
+    });
+    this.calls.add(placed);
   }
 
   private callContextBase(): Pick<CallContext, 'scenario' | 'contentKnown' | 'runStartedAt'> {
@@ -185,7 +196,7 @@ export class LoadRun extends EventEmitter {
   }
 
   private finish(record: CallRecord): void {
-    this.records.push(record);
+    if (this.options.keepRecords !== false) this.records.push(record);
     this.progress.active--;
     this.progress.done++;
     if (record.result_completed) this.progress.completed++;
