@@ -54,7 +54,7 @@ function createVad(wasm: FvadModule, mode: number): Vad {
     isVoiced(frame: Int16Array): boolean {
       if (freed) return false;
       // HEAP16 is replaced when WASM memory grows, so read it on every call.
-      wasm.HEAP16.set(frame.subarray(0, FRAME_SAMPLES), buffer >> 1);
+      wasm.HEAP16.set(frame.length === FRAME_SAMPLES ? frame : frame.subarray(0, FRAME_SAMPLES), buffer >> 1);
       return wasm._fvad_process(instance, buffer, FRAME_SAMPLES) === 1;
     },
     free(): void {

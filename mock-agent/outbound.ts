@@ -1,4 +1,4 @@
-import type { MarkEvent, OutboundMediaEvent } from '../core/index.js';
+import type { MarkEvent } from '../core/index.js';
 
 import type { MockConfig } from './config.js';
 import type { CallRandom } from './random.js';
@@ -19,10 +19,14 @@ export function splitBurst(audio: Uint8Array, random: CallRandom, sizes: Pick<Mo
   return chunks;
 }
 
+/**
+ * The media message `JSON.stringify` would write for an `OutboundMediaEvent`,
+ * built as a template because it goes out for every frame the agent speaks.
+ * Only the stream id can hold characters JSON escapes; base64 never does.
+ */
 export function mediaMessage(streamSid: string, audio: Uint8Array): string {
   const payload = Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength).toString('base64');
-  const event: OutboundMediaEvent = { event: 'media', streamSid, media: { payload } };
-  return JSON.stringify(event);
+  return `{"event":"media","streamSid":${JSON.stringify(streamSid)},"media":{"payload":"${payload}"}}`;
 }
 
 export function markMessage(streamSid: string, name: string): string {

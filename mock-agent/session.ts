@@ -183,7 +183,7 @@ export class MockSession {
     for (; offset + FRAME_BYTES <= bytes.length; offset += FRAME_BYTES) {
       this.receiveFrame(bytes.subarray(offset, offset + FRAME_BYTES), chunk, arrivedAt);
     }
-    this.partialFrame = Buffer.from(bytes.subarray(offset));
+    if (offset < bytes.length || this.partialFrame.length > 0) this.partialFrame = Buffer.from(bytes.subarray(offset));
   }
 
   private receiveFrame(frame: Uint8Array, chunk: number, arrivedAt: number): void {

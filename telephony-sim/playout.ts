@@ -66,8 +66,9 @@ export class PlayoutBuffer {
    * because playout cannot wait for more audio without leaving a gap.
    */
   takeFrame(): PlayoutFrame {
-    const payload = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
     const startOffset = this.consumed;
+    if (this.chunks.length === 0) return { payload: Buffer.alloc(FRAME_BYTES, MULAW_SILENCE), startOffset, audioBytes: 0 };
+    const payload = Buffer.allocUnsafe(FRAME_BYTES);
     let filled = 0;
 
     while (filled < FRAME_BYTES && this.chunks.length > 0) {
@@ -82,12 +83,14 @@ export class PlayoutBuffer {
       }
     }
 
+    if (filled < FRAME_BYTES) payload.fill(MULAW_SILENCE, filled);
     this.consumed += filled;
     return { payload, startOffset, audioBytes: filled };
   }
 
   /** Removes and returns, in order, the marks whose audio has all been played. */
   takePlayedMarks(): string[] {
+    if (this.marks.length === 0 || this.marks[0]!.offset > this.consumed) return [];
     let count = 0;
     while (count < this.marks.length && this.marks[count]!.offset <= this.consumed) count++;
     return this.marks.splice(0, count).map((mark) => mark.name);
