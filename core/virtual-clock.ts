@@ -56,14 +56,20 @@ const INITIAL_HEAP_CAPACITY = 1024;
 /** Cancelled timers tolerated in the heap before it is rebuilt without them. */
 const MIN_CANCELLED_FOR_COMPACTION = 1024;
 
+/** Callback of a cleared timer, which stays in the heap until it surfaces or a compaction drops it. */
+const CLEARED = (): void => {};
+
 class VirtualTimer implements TimerHandle {
   cancelled = false;
+  /** True once the timer has left the heap to run. */
+  fired = false;
 
   constructor(
     readonly id: number,
     readonly dueMs: number,
     readonly tieKey: number,
-    readonly callback: () => void,
+    /** Replaced by CLEARED on clearing, so a cleared timer keeps nothing of its caller alive. */
+    public callback: () => void,
     readonly owner: VirtualClock,
   ) {}
 }
@@ -274,8 +280,10 @@ export class VirtualClock implements Clock {
   }
 
   clearTimer(handle: TimerHandle | undefined): void {
-    if (!(handle instanceof VirtualTimer) || handle.owner !== this || handle.cancelled) return;
+    // A timer that has run is no longer in the heap, so clearing it changes nothing.
+    if (!(handle instanceof VirtualTimer) || handle.owner !== this || handle.cancelled || handle.fired) return;
     handle.cancelled = true;
+    handle.callback = CLEARED;
     this.heap.markCancelled();
   }
 
@@ -403,6 +411,7 @@ export class VirtualClock implements Clock {
     }
 
     this.heap.pop();
+    next.fired = true;
     this.timersAtInstant++;
     this.totalTimersRun++;
     run.timersRun++;

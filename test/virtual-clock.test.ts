@@ -396,3 +396,26 @@ t.test('timers set between runs run next time', async (t) => {
   await clock.run();
   t.equal(ranAt, 10);
 });
+
+t.test('clearing a timer that already ran leaves the pending count alone', async (t) => {
+  const clock = new VirtualClock();
+  const fired = clock.setTimer(() => {}, 5);
+  clock.setTimer(() => {}, 50);
+  await clock.run({ untilMs: 10 });
+  clock.clearTimer(fired);
+  t.equal(clock.pendingTimers, 1, 'only the later timer is pending');
+  const summary = await clock.run();
+  t.equal(summary.timersRun, 1, 'the later timer still runs');
+  t.equal(clock.pendingTimers, 0);
+});
+
+t.test('a cleared timer no longer holds its callback', async (t) => {
+  const clock = new VirtualClock();
+  let calls = 0;
+  const handle = clock.setTimer(() => calls++, 1_000) as unknown as { callback: () => void };
+  const original = handle.callback;
+  clock.clearTimer(handle as never);
+  t.not(handle.callback, original, 'the callback, and what it closes over, can be collected');
+  await clock.run();
+  t.equal(calls, 0, 'the cleared timer does not run');
+});
