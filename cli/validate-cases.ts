@@ -1,6 +1,6 @@
 import type { FindingMode } from '../analysis/diagnosis/index.js';
 import type { Scenario } from '../driver/index.js';
-import type { MockConfigOverrides } from '../mock-agent/index.js';
+import { FAULT_PROFILES, type MockConfigOverrides } from '../mock-agent/index.js';
 import { ROUTING_PROFILE, type SwitchModelOptions } from '../telephony-sim/index.js';
 
 /** Fault cases `voice-load validate` injects, one id per failure mode plus `healthy`. */
@@ -26,12 +26,33 @@ export interface ValidateCase {
 /** Scenario settings every case shares: two turns keep each call short. */
 const BASE_SCENARIO: Partial<Omit<Scenario, 'rows'>> = Object.freeze({ maxTurns: 2, turnTimeoutMs: 6000 });
 
+/** Modes that inject a fault. */
+export type FaultModeId = Exclude<ValidateModeId, 'healthy'>;
+
 /**
- * Strength of each injected fault, as a multiple of the mock profile's
- * default strength. The defaults are sized to show clearly at 20 to 50
- * concurrent calls of the bundled scenario.
+ * Minimum detectable effect of each mode at validate's run size, as a
+ * strength: a multiple of the fault's size at strength 1 (see `faultSize`).
+ * Each is the smallest strength of the scan in `bench/README.md` whose
+ * seeded runs all got the mode's finding; the strength below it missed in
+ * some. `bench/mde-scan.ts` repeats the scan.
  */
-export const VALIDATE_STRENGTH = 1.5;
+export const MINIMUM_DETECTABLE_STRENGTH: Readonly<Record<FaultModeId, number>> = Object.freeze({
+  saturation: 1.1,
+  'tts-limit': 1.25,
+  leak: 0.1,
+  timeouts: 0.75,
+  'slow-path': 1.25,
+  'cps-limit': 0.7,
+  routing: 0.75,
+});
+
+/** `validate` injects each fault at this multiple of its minimum detectable strength. */
+export const VALIDATE_MARGIN = 1.5;
+
+/** Strength `validate` injects for `mode` at `margin` times its minimum detectable effect; 0 for healthy. */
+export function validateStrength(mode: ValidateModeId, margin = VALIDATE_MARGIN): number {
+  return mode === 'healthy' ? 0 : margin * MINIMUM_DETECTABLE_STRENGTH[mode];
+}
 
 /**
  * The switch's routing profile at `strength`: setup cost and stall length
@@ -42,8 +63,8 @@ function routingAt(strength: number): SwitchModelOptions {
   return { ...ROUTING_PROFILE, routingSetupMs: ROUTING_PROFILE.routingSetupMs * strength, routingStallMs: stallMs };
 }
 
-/** Builds the case for `mode`, with the fault at `strength` times its profile's default. */
-export function validateCase(mode: ValidateModeId, strength = VALIDATE_STRENGTH): ValidateCase {
+/** Builds the case for `mode`, with the fault at `strength` (validate's strength for the mode unless given). */
+export function validateCase(mode: ValidateModeId, strength = validateStrength(mode)): ValidateCase {
   const sweep: CaseShape = { kind: 'sweep', levels: [2, 12, 36], stepDown: [12] };
   switch (mode) {
     case 'healthy':
@@ -71,4 +92,22 @@ export function validateCase(mode: ValidateModeId, strength = VALIDATE_STRENGTH)
     case 'routing':
       return { mode, expected: 'routing', allowed: [], shape: sweep, scenario: BASE_SCENARIO, mock: {}, switchOptions: routingAt(strength) };
   }
+}
+
+/** Size of the fault a case injects, in the fault's own unit, such as `3.81 llm requests per second served`. */
+export function faultSize(testCase: ValidateCase): string {
+  const profile = FAULT_PROFILES.find((candidate) => candidate.name === testCase.mock.profile);
+  if (profile !== undefined) return `${roundTo(profile.valueAt(testCase.mock.strength ?? 1))} ${profile.unit}`;
+  const { scenario, switchOptions } = testCase;
+  if (typeof scenario.arrivalRate === 'number' && typeof switchOptions.callsPerSecond === 'number') {
+    return `${roundTo(scenario.arrivalRate)} dials per second against a limit of ${switchOptions.callsPerSecond}`;
+  }
+  if (switchOptions.routingSetupMs !== undefined) {
+    return `${roundTo(switchOptions.routingSetupMs)} ms routing setup, ${roundTo(switchOptions.routingStallMs ?? 0)} ms stalls every ${switchOptions.routingStallEveryMs ?? 0} ms`;
+  }
+  return 'none';
+}
+
+function roundTo(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

@@ -14,14 +14,15 @@ import { flag } from './flags.js';
 import { defaultScenarioPath, type Output, type RunMode } from './run-command.js';
 import { openTarget, speechRequests } from './sweep-command.js';
 import { planSweep } from './sweep.js';
-import { VALIDATE_MODE_IDS, VALIDATE_STRENGTH, validateCase, type ValidateCase, type ValidateModeId } from './validate-cases.js';
+import { faultSize, VALIDATE_MARGIN, VALIDATE_MODE_IDS, validateCase, validateStrength, type ValidateCase, type ValidateModeId } from './validate-cases.js';
 import type { ValidateJob } from './validate-worker.js';
 
 export interface ValidateOptions {
   modes: ValidateModeId[];
   seeds: number;
   mode: RunMode;
-  strength: number;
+  /** Each fault's strength as a multiple of its mode's minimum detectable effect. */
+  margin: number;
   json: boolean;
 }
 
@@ -102,7 +103,7 @@ function earliestFlag(levels: ReadonlyArray<{ data: Omit<RunData, 'turns' | 'cal
  */
 export async function validateCommand(options: ValidateOptions, output: Output, onCase?: (result: CaseResult) => void): Promise<ValidateReport> {
   const jobs: ValidateJob[] = options.modes.flatMap((mode) =>
-    Array.from({ length: options.seeds }, (_, seedIndex) => ({ index: 0, mode, seed: `validate-${mode}-${seedIndex + 1}`, strength: options.strength })),
+    Array.from({ length: options.seeds }, (_, seedIndex) => ({ index: 0, mode, seed: `validate-${mode}-${seedIndex + 1}`, strength: validateStrength(mode, options.margin) })),
   ).map((job, index) => ({ ...job, index }));
   const announce = (result: CaseResult) => {
     onCase?.(result);
@@ -118,7 +119,7 @@ export async function validateCommand(options: ValidateOptions, output: Output, 
     recall: faultCases.length === 0 ? 1 : faultCases.filter((result) => result.expected !== null && result.found.includes(result.expected)).length / faultCases.length,
     false_positives: cases.reduce((sum, result) => sum + result.found.filter((mode) => mode !== result.expected && !validateCase(result.mode).allowed.includes(mode)).length, 0),
   };
-  output.out(options.json ? `${JSON.stringify({ cases: cases.map(({ mode, seed, expected, found, pass }) => ({ mode, seed, expected, found, pass })), recall: report.recall, false_positives: report.false_positives })}\n` : `${formatConfusion(report, options.modes)}\n`);
+  output.out(options.json ? `${JSON.stringify({ cases: cases.map(({ mode, seed, expected, found, pass }) => ({ mode, seed, expected, found, pass })), recall: report.recall, false_positives: report.false_positives })}\n` : `${formatConfusion(report, options.modes, options.margin)}\n`);
   return report;
 }
 
@@ -177,7 +178,7 @@ function validateWorkerEntry(moduleUrl: string = import.meta.url): URL | undefin
 }
 
 /** Confusion matrix: injected mode by row, each finding by column, counts over seeds. */
-export function formatConfusion(report: ValidateReport, modes: readonly ValidateModeId[]): string {
+export function formatConfusion(report: ValidateReport, modes: readonly ValidateModeId[], margin = VALIDATE_MARGIN): string {
   const columns = [...new Set(report.cases.flatMap((result) => result.found))].sort();
   const header = ['injected \\ found', 'none', ...columns, 'pass', 'flagged after (calls)'];
   const rows = modes.map((mode) => {
@@ -193,6 +194,12 @@ export function formatConfusion(report: ValidateReport, modes: readonly Validate
   });
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
   const lines = [header, ...rows].map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+  lines.push('', `faults injected at ${margin}x each mode's minimum detectable effect:`);
+  for (const mode of modes) {
+    if (mode === 'healthy') continue;
+    const strength = validateStrength(mode, margin);
+    lines.push(`  ${mode}: strength ${Math.round(strength * 1000) / 1000}, ${faultSize(validateCase(mode, strength))}`);
+  }
   lines.push('', `recall ${(report.recall * 100).toFixed(1)}%, false positives ${report.false_positives}, ${report.cases.filter((result) => result.pass).length}/${report.cases.length} cases passed`);
   return lines.join('\n');
 }
@@ -219,11 +226,15 @@ export function addValidateCommand(program: Command, output: Output, setExitCode
     .description('Prove the diagnosis right: inject each failure mode into the mock agent or switch, run, diagnose, and print a confusion matrix with recall and false positives; exits 1 when any case fails.')
     .addOption(new Option('--modes <list>', `modes to inject, comma-separated (default all: ${VALIDATE_MODE_IDS.join(',')})`).argParser(flag(parseModes)))
     .addOption(new Option('--seeds <count>', `seeds per mode (default ${VALIDATE_DEFAULTS.seeds})`).argParser(flag(parseSeeds)))
-    .addOption(new Option('--strength <multiple>', `fault strength as a multiple of each profile's default (default ${VALIDATE_STRENGTH})`).argParser(flag((value) => {
-      const strength = Number(value);
-      if (!Number.isFinite(strength) || strength <= 0 || strength > 100) throw new UsageError('VL_VALIDATE_STRENGTH_INVALID', `--strength must be a number above 0, got ${JSON.stringify(value)}`, 'pass for example --strength 1.5');
-      return strength;
-    })))
+    .addOption(
+      new Option('--strength <multiple>', `each fault's strength as a multiple of its mode's minimum detectable effect (default ${VALIDATE_MARGIN}; the effects are listed in the README)`).argParser(
+        flag((value) => {
+          const strength = Number(value);
+          if (!Number.isFinite(strength) || strength <= 0 || strength > 100) throw new UsageError('VL_VALIDATE_STRENGTH_INVALID', `--strength must be a number above 0, got ${JSON.stringify(value)}`, 'pass for example --strength 1.5');
+          return strength;
+        }),
+      ),
+    )
     .addOption(new Option('--mode <mode>', '"sim" (simulated time, the default) or "live" (real time on 127.0.0.1, far slower)').choices(['sim', 'live']).default('sim'))
     .option('--json', 'print only { cases, recall, false_positives } as JSON on stdout')
     .action(async (flags: Record<string, unknown>) => {
@@ -232,7 +243,7 @@ export function addValidateCommand(program: Command, output: Output, setExitCode
           modes: (flags['modes'] as ValidateModeId[] | undefined) ?? [...VALIDATE_MODE_IDS],
           seeds: (flags['seeds'] as number | undefined) ?? VALIDATE_DEFAULTS.seeds,
           mode: flags['mode'] as RunMode,
-          strength: (flags['strength'] as number | undefined) ?? VALIDATE_STRENGTH,
+          margin: (flags['strength'] as number | undefined) ?? VALIDATE_MARGIN,
           json: flags['json'] === true,
         },
         output,

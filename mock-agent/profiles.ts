@@ -21,6 +21,8 @@ export interface FaultProfile {
 const MAX_TIMEOUT_SHARE = 0.45;
 const TIMEOUT_RETRIES = 2;
 const SATURATION_SLOTS = 2;
+/** Median LLM time of the healthy stages, in ms; the saturation profile's capacity is stated against it. */
+const HEALTHY_LLM_MEDIAN_MS = 350;
 const TTS_LIMIT_PER_SECOND = 2;
 const TTS_LIMIT_BURST = 2;
 
@@ -42,12 +44,12 @@ export const FAULT_PROFILES: readonly Readonly<FaultProfile>[] = Object.freeze([
   },
   {
     name: 'saturation',
-    sets: 'llm slots, so that requests beyond them queue; strength divides the slots (at least 1)',
-    unit: 'llm slots',
-    defaultValue: SATURATION_SLOTS,
-    valueAt: (strength) => Math.max(1, Math.round(SATURATION_SLOTS / strength)),
-    overrides(strength) {
-      return { stages: { llm: { slots: this.valueAt(strength) } } };
+    sets: `${SATURATION_SLOTS} llm slots, so that requests beyond them queue; strength multiplies the llm time, which divides the requests per second the slots serve`,
+    unit: 'llm requests per second served',
+    defaultValue: SATURATION_SLOTS * (1000 / HEALTHY_LLM_MEDIAN_MS),
+    valueAt: (strength) => (SATURATION_SLOTS * 1000) / (HEALTHY_LLM_MEDIAN_MS * strength),
+    overrides(strength, healthy) {
+      return { stages: { llm: { slots: SATURATION_SLOTS, medianMs: healthy.stages.llm.medianMs * strength } } };
     },
   },
   {

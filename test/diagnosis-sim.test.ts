@@ -41,3 +41,26 @@ t.test('mixed saturation and cps limit both named', async (t) => {
   t.ok(result.found.includes('saturation'), `found ${result.found.join(', ') || 'nothing'}: saturation named`);
   t.ok(result.found.includes('cps-limit'), 'cps limit named');
 });
+
+t.test('tts limit found at another strength and onset', async (t) => {
+  const testCase = validateCase('tts-limit', 2.5);
+  const result = await run({ ...testCase, mock: { ...testCase.mock, startAfterMs: 15_000 } }, 'onset-tts-limit');
+  t.ok(result.found.includes('tts-limit'), `found ${result.found.join(', ') || 'nothing'}`);
+  t.equal(result.pass, true, 'no finding the case does not allow');
+});
+
+t.test('routing found at another strength', async (t) => {
+  const result = await run(validateCase('routing', 1.5), 'strong-routing');
+  t.ok(result.found.includes('routing'), `found ${result.found.join(', ') || 'nothing'}`);
+  t.equal(result.pass, true, 'no finding the case does not allow');
+});
+
+t.test('mixed leak and slow path both named', async (t) => {
+  // Each at about twice its minimum detectable strength: a leak of 2 ms per call, and 20% of calls on the slow path.
+  const leak = validateCase('leak', 0.2);
+  const mixed: ValidateCase = { ...leak, allowed: [...leak.allowed, 'slow-path'], mock: { ...leak.mock, slowPath: { share: 0.2, extraMs: 1500 } } };
+  const result = await run(mixed, 'mixed-leak-slow');
+  t.ok(result.found.includes('leak'), `found ${result.found.join(', ') || 'nothing'}: leak named`);
+  t.ok(result.found.includes('slow-path'), 'slow path named');
+  t.equal(result.pass, true, 'no finding the mix does not allow');
+});

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import t, { type Test } from 'tap';
 
 import { diagnose, formatDiagnosis, DIAGNOSIS_DEFAULTS, DIAGNOSIS_THRESHOLDS_DOC, type Diagnosis, type DiagnosisInput, type FindingMode } from '../analysis/diagnosis/index.js';
@@ -132,4 +134,7 @@ t.test('thresholds are frozen and documented', async (t) => {
   t.ok(Object.isFrozen(DIAGNOSIS_DEFAULTS));
   t.ok(Object.isFrozen(DIAGNOSIS_DEFAULTS.leak));
   for (const mode of ['saturation', 'leak', 'tts-limit', 'timeouts', 'slow-path', 'cps-limit', 'routing']) t.match(DIAGNOSIS_THRESHOLDS_DOC, `| ${mode} |`);
+  t.notMatch(DIAGNOSIS_THRESHOLDS_DOC, 'not measured', 'every minimum detectable effect is stated');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  t.ok(readme.includes(DIAGNOSIS_THRESHOLDS_DOC.trim()), 'the README holds the thresholds table as the code states it');
 });

@@ -276,8 +276,14 @@ t.test('same seed gives identical records', async (t) => {
 
 t.test('profiles set their fault in their own units', async (t) => {
   t.same(FAULT_PROFILES.map((profile) => profile.name), ['healthy', 'saturation', 'leak', 'timeouts', 'slow-path', 'tts-limit'], 'every profile is listed');
-  t.equal(resolveMockConfig({ profile: 'saturation' }).stages.llm.slots, 2, 'saturation: 2 llm slots');
-  t.equal(resolveMockConfig({ profile: 'saturation', strength: 2 }).stages.llm.slots, 1, 'strength 2 halves the slots');
+  const saturation = resolveMockConfig({ profile: 'saturation' }).stages.llm;
+  t.equal(saturation.slots, 2, 'saturation: 2 llm slots');
+  t.equal(saturation.medianMs, MOCK_DEFAULTS.stages.llm.medianMs, 'at strength 1 the llm time is the healthy one');
+  const doubled = resolveMockConfig({ profile: 'saturation', strength: 2 }).stages.llm;
+  t.same([doubled.slots, doubled.medianMs], [2, 2 * MOCK_DEFAULTS.stages.llm.medianMs], 'strength 2 doubles the llm time the slots are held');
+  const profile = FAULT_PROFILES.find((candidate) => candidate.name === 'saturation')!;
+  t.equal(profile.valueAt(1), (2 * 1000) / MOCK_DEFAULTS.stages.llm.medianMs, 'capacity at strength 1 is stated against the healthy llm time');
+  t.equal(profile.valueAt(2), profile.valueAt(1) / 2, 'strength 2 halves the requests per second served');
   t.same(resolveMockConfig({ profile: 'leak', strength: 3 }).leak, { mode: 'drift', msPerCall: 30, retainBytesPerCall: 0, startAfterMs: 0 }, 'leak: 10 ms per call times strength');
   t.equal(resolveMockConfig({ profile: 'slow-path' }).slowPath?.share, 0.1, 'slow path: share of calls');
   t.equal(resolveMockConfig({ profile: 'tts-limit', strength: 2 }).stages.tts.rateLimit?.perSecond, 1, 'tts limit: strength divides the rate');
