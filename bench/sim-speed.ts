@@ -38,7 +38,10 @@ await runSimulation({
     calls++;
     summary.add(record);
     if (calls % 50 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    if (calls % sampleEvery === 0) rssSamples.push(Math.round(process.memoryUsage().rss / 1048576));
+    if (calls % sampleEvery === 0) {
+      rssSamples.push(Math.round(process.memoryUsage().rss / 1048576));
+      process.stderr.write(`${calls} calls, ${Math.round(wall.now() - startedAt) / 1000} s, rss ${rssSamples.at(-1)} MB\n`);
+    }
   },
 });
 const wallMs = wall.now() - startedAt;
