@@ -4,6 +4,8 @@
 // `voice-load run` does. Usage:
 //   node dist/bench/sim-speed.js [repeats] [concurrency] [max turns] [rss sample every N calls]
 // The bundled scenario has 5 rows, so 2000 repeats are 10,000 calls.
+// TODO: the target is 1,000 call-seconds per wall-second per core; long runs
+// reach about 800 (bench/README.md lists where the time goes).
 import { SummaryBuilder } from '../analysis/index.js';
 import { loadPreparedAudio, loadVad } from '../audio/index.js';
 import { runSimulation } from '../cli/simulation.js';
