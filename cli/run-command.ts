@@ -87,8 +87,8 @@ export async function runCommand(options: RunCommandOptions, output: Output): Pr
   const audio = await prepareScenarioSpeech(scenario, scenarioPath, vad);
   const writer = new RecordWriter(join(outDir, 'calls.jsonl'));
   const recordings = options.record === true ? new RecordingStore(outDir) : undefined;
-  // Each record goes to calls.jsonl and into the summary and diagnosis as it
-  // ends; the run itself keeps none, so memory stays flat on long runs.
+  // Each record goes to calls.jsonl, the summary and the diagnosis as its call
+  // ends. The run itself keeps no record, so memory stays flat on long runs.
   const summaryBuilder = new SummaryBuilder(scenario.turnTimeoutMs);
   const diagnosisData = new RunDataBuilder();
   const onRun = (run: LoadRun) => {

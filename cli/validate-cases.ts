@@ -108,6 +108,7 @@ export function faultSize(testCase: ValidateCase): string {
   return 'none';
 }
 
-function roundTo(value: number): number {
+/** Rounds to 3 decimals, as `validate` and `faultSize` print strengths and sizes. */
+export function roundTo(value: number): number {
   return Math.round(value * 1000) / 1000;
 }

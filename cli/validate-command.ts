@@ -14,7 +14,7 @@ import { flag } from './flags.js';
 import { defaultScenarioPath, type Output, type RunMode } from './run-command.js';
 import { openTarget, speechRequests } from './sweep-command.js';
 import { planSweep } from './sweep.js';
-import { faultSize, VALIDATE_MARGIN, VALIDATE_MODE_IDS, validateCase, validateStrength, type ValidateCase, type ValidateModeId } from './validate-cases.js';
+import { faultSize, roundTo, VALIDATE_MARGIN, VALIDATE_MODE_IDS, validateCase, validateStrength, type ValidateCase, type ValidateModeId } from './validate-cases.js';
 import type { ValidateJob } from './validate-worker.js';
 
 export interface ValidateOptions {
@@ -198,7 +198,7 @@ export function formatConfusion(report: ValidateReport, modes: readonly Validate
   for (const mode of modes) {
     if (mode === 'healthy') continue;
     const strength = validateStrength(mode, margin);
-    lines.push(`  ${mode}: strength ${Math.round(strength * 1000) / 1000}, ${faultSize(validateCase(mode, strength))}`);
+    lines.push(`  ${mode}: strength ${roundTo(strength)}, ${faultSize(validateCase(mode, strength))}`);
   }
   lines.push('', `recall ${(report.recall * 100).toFixed(1)}%, false positives ${report.false_positives}, ${report.cases.filter((result) => result.pass).length}/${report.cases.length} cases passed`);
   return lines.join('\n');

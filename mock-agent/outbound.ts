@@ -22,7 +22,7 @@ export function splitBurst(audio: Uint8Array, random: CallRandom, sizes: Pick<Mo
 /**
  * The media message `JSON.stringify` would write for an `OutboundMediaEvent`,
  * built as a template because it goes out for every frame the agent speaks.
- * Only the stream id can hold characters JSON escapes; base64 never does.
+ * Only the stream id can contain characters that JSON escapes, because base64 never does.
  */
 export function mediaMessage(streamSid: string, audio: Uint8Array): string {
   const payload = Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength).toString('base64');

@@ -123,10 +123,10 @@ export class AgentStream {
 
 /**
  * Writes a media message as `JSON.stringify` would, with the same keys in
- * the same order, in a third of its time: this message goes out for every
- * 20 ms frame of every call. Only the stream id can hold characters JSON
- * escapes, so only it goes through the encoder; the other values are
- * decimal digits, a fixed word and base64.
+ * the same order, in a third of its time, because it goes out for every
+ * 20 ms frame of every call. Only the stream id goes through the encoder.
+ * The other values are decimal digits, a fixed word and base64, which JSON
+ * never escapes.
  */
 function mediaJson(message: InboundMediaEvent): string {
   const { media } = message;

@@ -397,7 +397,7 @@ t.test('timers set between runs run next time', async (t) => {
   t.equal(ranAt, 10);
 });
 
-t.test('clearing a timer that already ran leaves the pending count alone', async (t) => {
+t.test('clearing a fired timer changes nothing', async (t) => {
   const clock = new VirtualClock();
   const fired = clock.setTimer(() => {}, 5);
   clock.setTimer(() => {}, 50);
@@ -409,7 +409,7 @@ t.test('clearing a timer that already ran leaves the pending count alone', async
   t.equal(clock.pendingTimers, 0);
 });
 
-t.test('a cleared timer no longer holds its callback', async (t) => {
+t.test('cleared timer releases its callback', async (t) => {
   const clock = new VirtualClock();
   let calls = 0;
   const handle = clock.setTimer(() => calls++, 1_000) as unknown as { callback: () => void };

@@ -56,7 +56,7 @@ function deepFreeze<T extends object>(value: T): Readonly<T> {
  * Markdown table of the diagnosis thresholds and of each mode's test, for
  * the README. The minimum detectable effects come from seeded sim runs at
  * validate's run size (bench/README.md); `MINIMUM_DETECTABLE_STRENGTH` in
- * cli/validate-cases.ts holds the same strengths.
+ * cli/validate-cases.ts contains the same strengths.
  */
 export const DIAGNOSIS_THRESHOLDS_DOC = `| mode | test that fires (each at alpha = 0.05 / k) | effect and default minimum | other conditions | minimum detectable effect |
 |---|---|---|---|---|
