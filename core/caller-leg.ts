@@ -29,9 +29,12 @@ export function encodeFrame(frame: AudioFrame): Buffer {
   const buffer = Buffer.allocUnsafe(FRAME_HEADER_BYTES + FRAME_BYTES);
   buffer.writeUInt32BE(frame.seq >>> 0, 0);
   buffer.writeDoubleBE(frame.sentAt, 4);
-  buffer.writeUInt8(frame.flags & 0xff, 12);
-  buffer.fill(0, 13, FRAME_HEADER_BYTES);
-  buffer.set(frame.payload.subarray(0, FRAME_BYTES), FRAME_HEADER_BYTES);
+  buffer[12] = frame.flags & 0xff;
+  buffer[13] = 0;
+  buffer[14] = 0;
+  buffer[15] = 0;
+  const payload = frame.payload;
+  buffer.set(payload.length === FRAME_BYTES ? payload : payload.subarray(0, FRAME_BYTES), FRAME_HEADER_BYTES);
   return buffer;
 }
 

@@ -96,10 +96,10 @@ export class PeriodicSchedule {
   private arm(): void {
     if (this.stopped) return;
     const due = this.startMs + this.index * this.periodMs;
-    this.handle = this.clock.setTimer(() => this.fire(), due - this.clock.now());
+    this.handle = this.clock.setTimer(this.fire, due - this.clock.now());
   }
 
-  private fire(): void {
+  private readonly fire = (): void => {
     const now = this.clock.now();
     while (!this.stopped) {
       const due = this.startMs + this.index * this.periodMs;
@@ -108,5 +108,5 @@ export class PeriodicSchedule {
       this.tick(due, index);
     }
     this.arm();
-  }
+  };
 }

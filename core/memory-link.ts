@@ -7,10 +7,18 @@ const NORMAL_CLOSURE = 1000;
 /** Delivered entries kept at the front of a non-empty inbox before the array is trimmed. */
 const INBOX_TRIM_THRESHOLD = 1024;
 
-type Delivery =
-  | { kind: 'message'; message: WireMessage }
-  /** `echo` marks the reply to a close this side started. */
-  | { kind: 'close'; code: number; reason: string; echo: boolean };
+/** A close in an inbox, behind the messages sent before it. */
+class CloseDelivery {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    /** True for the reply to a close this side started. */
+    readonly echo: boolean,
+  ) {}
+}
+
+/** A message is queued as it is, without a wrapper, because one goes out for every frame. */
+type Delivery = WireMessage | CloseDelivery;
 
 type LinkState = 'open' | 'closing' | 'closed';
 
@@ -48,13 +56,13 @@ export class MemoryLink implements Link {
   /** Queues a copy of `message` for the peer. Does nothing once this end is closing or closed. */
   send(message: WireMessage): void {
     if (this.state !== 'open') return;
-    this.peer.enqueue({ kind: 'message', message: copyWireMessage(message) });
+    this.peer.enqueue(copyWireMessage(message));
   }
 
   close(code = NORMAL_CLOSURE, reason = ''): void {
     if (this.state !== 'open') return;
     this.state = 'closing';
-    this.peer.enqueue({ kind: 'close', code, reason, echo: false });
+    this.peer.enqueue(new CloseDelivery(code, reason, false));
   }
 
   onMessage(handler: (message: WireMessage) => void): void {
@@ -84,19 +92,19 @@ export class MemoryLink implements Link {
     this.armDelivery();
 
     if (this.state === 'closed') return;
-    if (delivery.kind === 'message') {
-      for (const handler of this.messageHandlers) handler(delivery.message);
+    if (!(delivery instanceof CloseDelivery)) {
+      for (const handler of this.messageHandlers) handler(delivery);
       return;
     }
     this.receiveClose(delivery);
   };
 
-  private receiveClose(delivery: Extract<Delivery, { kind: 'close' }>): void {
+  private receiveClose(delivery: CloseDelivery): void {
     // An open end replies to a close with a close carrying the same code,
     // as WebSocket peers do. When both ends closed at once, neither replies,
     // because each one's close already serves as the reply to the other.
     if (this.state === 'open' && !delivery.echo) {
-      this.peer.enqueue({ kind: 'close', code: delivery.code, reason: delivery.reason, echo: true });
+      this.peer.enqueue(new CloseDelivery(delivery.code, delivery.reason, true));
     }
     this.state = 'closed';
     for (const handler of this.closeHandlers) handler(delivery.code, delivery.reason);

@@ -71,6 +71,8 @@ class VirtualTimer implements TimerHandle {
     /** Replaced by CLEARED on clearing, so a cleared timer keeps nothing of its caller alive. */
     public callback: () => void,
     readonly owner: VirtualClock,
+    /** True for a timer due at the instant it was set, which waits in the clock's instant heap. */
+    readonly instant: boolean,
   ) {}
 }
 
@@ -149,13 +151,20 @@ class TimerHeap {
     this.ties[index] = timer.tieKey;
   }
 
-  /** True when `timer` runs before the entry at `index`. */
-  private runsBefore(timer: VirtualTimer, index: number): boolean {
-    const due = this.dues[index]!;
-    if (timer.dueMs !== due) return timer.dueMs < due;
-    const tie = this.ties[index]!;
-    if (timer.tieKey !== tie) return timer.tieKey < tie;
-    return timer.id < this.timers[index]!.id;
+  /** Copies the entry at `from` to `to` from the arrays alone, without reading the timer object. */
+  private move(to: number, from: number): void {
+    this.timers[to] = this.timers[from]!;
+    this.dues[to] = this.dues[from]!;
+    this.ties[to] = this.ties[from]!;
+  }
+
+  /** True when a timer with `due`, `tie` and `id` runs before the entry at `index`. */
+  private runsBefore(due: number, tie: number, id: number, index: number): boolean {
+    const otherDue = this.dues[index]!;
+    if (due !== otherDue) return due < otherDue;
+    const otherTie = this.ties[index]!;
+    if (tie !== otherTie) return tie < otherTie;
+    return id < this.timers[index]!.id;
   }
 
   /** True when the entry at `a` runs before the entry at `b`. */
@@ -168,17 +177,19 @@ class TimerHeap {
   }
 
   private siftUp(start: number, timer: VirtualTimer): void {
+    const { dueMs, tieKey, id } = timer;
     let index = start;
     while (index > 0) {
       const parent = (index - 1) >> 2;
-      if (!this.runsBefore(timer, parent)) break;
-      this.place(index, this.timers[parent]!);
+      if (!this.runsBefore(dueMs, tieKey, id, parent)) break;
+      this.move(index, parent);
       index = parent;
     }
     this.place(index, timer);
   }
 
   private siftDown(start: number, timer: VirtualTimer): void {
+    const { dueMs, tieKey, id } = timer;
     const length = this.length;
     let index = start;
     for (;;) {
@@ -189,8 +200,8 @@ class TimerHeap {
       for (let candidate = first + 1; candidate < last; candidate++) {
         if (this.entryRunsBefore(candidate, child)) child = candidate;
       }
-      if (this.runsBefore(timer, child)) break;
-      this.place(index, this.timers[child]!);
+      if (this.runsBefore(dueMs, tieKey, id, child)) break;
+      this.move(index, child);
       index = child;
     }
     this.place(index, timer);
@@ -225,7 +236,14 @@ export class VirtualClock implements Clock {
   private readonly maxTimersPerInstant: number;
   private readonly holdTimeoutMs: number;
   private readonly tieRandom: seedrandom.PRNG;
+  /** Timers set with a positive delay. */
   private readonly heap = new TimerHeap();
+  /**
+   * Timers due at the instant they were set, such as zero-delay link
+   * deliveries. All of them are due at the current instant, so this heap
+   * stays small and keeps most pushes and pops out of the larger one.
+   */
+  private readonly instantHeap = new TimerHeap();
   private nextTimerId = 1;
   private timersAtInstant = 0;
   private totalTimersRun = 0;
@@ -273,9 +291,9 @@ export class VirtualClock implements Clock {
     if (!Number.isFinite(delayMs)) {
       throw new SimInvalidArgumentError(`invalid timer delay ${delayMs}: the virtual clock needs a finite number of ms`);
     }
-    const dueMs = this.currentMs + Math.max(0, delayMs);
-    const timer = new VirtualTimer(this.nextTimerId++, dueMs, this.tieRandom.int32(), callback, this);
-    this.heap.push(timer);
+    const instant = delayMs <= 0;
+    const timer = new VirtualTimer(this.nextTimerId++, instant ? this.currentMs : this.currentMs + delayMs, this.tieRandom.int32(), callback, this, instant);
+    (instant ? this.instantHeap : this.heap).push(timer);
     return timer;
   }
 
@@ -284,7 +302,7 @@ export class VirtualClock implements Clock {
     if (!(handle instanceof VirtualTimer) || handle.owner !== this || handle.cancelled || handle.fired) return;
     handle.cancelled = true;
     handle.callback = CLEARED;
-    this.heap.markCancelled();
+    (handle.instant ? this.instantHeap : this.heap).markCancelled();
   }
 
   sleep(delayMs: number): Promise<void> {
@@ -293,7 +311,7 @@ export class VirtualClock implements Clock {
 
   /** Timers scheduled and neither run nor cleared. */
   get pendingTimers(): number {
-    return this.heap.size;
+    return this.heap.size + this.instantHeap.size;
   }
 
   /** Timers run by this clock over its lifetime. */
@@ -386,7 +404,7 @@ export class VirtualClock implements Clock {
       return;
     }
 
-    const next = this.heap.peek();
+    const next = this.nextTimer();
     if (next === undefined) {
       const unfinished = pending?.() ?? [];
       if (unfinished.length > 0 || until !== undefined) {
@@ -410,12 +428,26 @@ export class VirtualClock implements Clock {
       return;
     }
 
-    this.heap.pop();
+    (next.instant ? this.instantHeap : this.heap).pop();
     next.fired = true;
     this.timersAtInstant++;
     this.totalTimersRun++;
     run.timersRun++;
     next.callback();
+  }
+
+  /**
+   * The timer that runs next, without removing it. Instant timers are all
+   * due now, so the other heap's top runs first only when it is due now
+   * too and wins on tie key, then on id.
+   */
+  private nextTimer(): VirtualTimer | undefined {
+    const instant = this.instantHeap.peek();
+    const later = this.heap.peek();
+    if (instant === undefined) return later;
+    if (later === undefined || later.dueMs > instant.dueMs) return instant;
+    if (later.tieKey !== instant.tieKey) return later.tieKey < instant.tieKey ? later : instant;
+    return later.id < instant.id ? later : instant;
   }
 
   private advanceTo(ms: number): void {

@@ -15,12 +15,28 @@ export type ParseResult = { ok: true; message: InboundMessage } | { ok: false; r
 type Fields = Record<string, unknown>;
 
 /**
+ * A media message exactly as the switch writes it: its keys in its order,
+ * no whitespace, and strings with nothing JSON would escape. For such a
+ * message the captures are the values `JSON.parse` would give (stream id,
+ * chunk, payload), at about a third of its cost. Any other text, however
+ * small the difference, goes through `JSON.parse`.
+ */
+export const SWITCH_MEDIA =
+  /^\{"event":"media","sequenceNumber":"\d+","streamSid":"([^"\\\u0000-\u001f]*)","media":\{"track":"inbound","chunk":"(\d+)","timestamp":"\d+","payload":"([A-Za-z0-9+/=]*)"\}\}$/;
+
+/**
  * Parses one Twilio Media Streams message from the switch. Checks only the
  * fields the mock reads: this is not full protocol validation.
  */
 export function parseInbound(wire: WireMessage): ParseResult {
   if (typeof wire !== 'string') return invalid('binary_message');
+  const media = SWITCH_MEDIA.exec(wire);
+  if (media !== null) return valid({ event: 'media', streamSid: media[1]!, chunk: Number(media[2]), payload: media[3]! });
+  return parseInboundJson(wire);
+}
 
+/** `parseInbound` for any text, through `JSON.parse`. */
+export function parseInboundJson(wire: string): ParseResult {
   let value: unknown;
   try {
     value = JSON.parse(wire);

@@ -2,7 +2,6 @@ import {
   MEDIA_FORMAT,
   type Clock,
   type DtmfEvent,
-  type InboundMediaEvent,
   type MarkEvent,
   type StartEvent,
   type StopEvent,
@@ -26,12 +25,16 @@ export class AgentStream {
   private sequence = 0;
   private chunk = 0;
   private startedAt: number | undefined;
+  /** The stream id as JSON text, encoded once for every media message. */
+  private readonly streamSidJson: string;
 
   constructor(
     private readonly sendText: AgentSend,
     private readonly clock: Clock,
     private readonly ids: CallIds,
-  ) {}
+  ) {
+    this.streamSidJson = JSON.stringify(ids.streamSid);
+  }
 
   get started(): boolean {
     return this.startedAt !== undefined;
@@ -69,18 +72,9 @@ export class AgentStream {
   media(payload: Uint8Array, onDelivered?: (deliveredAt: number) => void, readyAt?: number): number {
     const chunk = ++this.chunk;
     const now = this.clock.now();
-    const message: InboundMediaEvent = {
-      event: 'media',
-      sequenceNumber: this.nextSequence(),
-      streamSid: this.ids.streamSid,
-      media: {
-        track: 'inbound',
-        chunk: String(chunk),
-        timestamp: String(Math.round(now - (this.startedAt ?? now))),
-        payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64'),
-      },
-    };
-    this.sendText(mediaJson(message), onDelivered, readyAt);
+    const timestamp = Math.round(now - (this.startedAt ?? now));
+    const base64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
+    this.sendText(mediaJson(this.nextSequence(), this.streamSidJson, chunk, timestamp, base64), onDelivered, readyAt);
     return chunk;
   }
 
@@ -122,13 +116,12 @@ export class AgentStream {
 }
 
 /**
- * Writes a media message as `JSON.stringify` would, with the same keys in
- * the same order, in a third of its time, because it goes out for every
- * 20 ms frame of every call. Only the stream id goes through the encoder.
- * The other values are decimal digits, a fixed word and base64, which JSON
- * never escapes.
+ * Writes an inbound media message as `JSON.stringify` would, with the keys
+ * of `InboundMediaEvent` in the same order, in a third of its time, because
+ * it goes out for every 20 ms frame of every call. The stream id comes
+ * already encoded. The other values are decimal digits, a fixed word and
+ * base64, which JSON never escapes.
  */
-function mediaJson(message: InboundMediaEvent): string {
-  const { media } = message;
-  return `{"event":"media","sequenceNumber":"${message.sequenceNumber}","streamSid":${JSON.stringify(message.streamSid)},"media":{"track":"inbound","chunk":"${media.chunk}","timestamp":"${media.timestamp}","payload":"${media.payload}"}}`;
+function mediaJson(sequenceNumber: string, streamSidJson: string, chunk: number, timestamp: number, payload: string): string {
+  return `{"event":"media","sequenceNumber":"${sequenceNumber}","streamSid":${streamSidJson},"media":{"track":"inbound","chunk":"${chunk}","timestamp":"${timestamp}","payload":"${payload}"}}`;
 }

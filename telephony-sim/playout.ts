@@ -3,7 +3,10 @@ import { FRAME_BYTES } from '../core/index.js';
 
 /** One frame taken from the buffer for sending to the caller. */
 export interface PlayoutFrame {
-  /** Exactly FRAME_BYTES, with silence after the agent's audio when it ran short. */
+  /**
+   * Exactly FRAME_BYTES, with silence after the agent's audio when it ran
+   * short. The buffer is reused by the next `takeFrame`: copy it to keep it.
+   */
   payload: Buffer;
   /** Stream offset of the first agent byte in the frame. */
   startOffset: number;
@@ -28,6 +31,10 @@ export class PlayoutBuffer {
   private appended = 0;
   private consumed = 0;
   private marks: PendingMark[] = [];
+  /** The frame `takeFrame` fills and returns. */
+  private readonly frame = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
+  /** True while `frame` holds only silence, so a silent frame needs no fill. */
+  private frameSilent = true;
 
   /** Stream offset just past the last byte appended. */
   get endOffset(): number {
@@ -67,8 +74,7 @@ export class PlayoutBuffer {
    */
   takeFrame(): PlayoutFrame {
     const startOffset = this.consumed;
-    if (this.chunks.length === 0) return { payload: Buffer.alloc(FRAME_BYTES, MULAW_SILENCE), startOffset, audioBytes: 0 };
-    const payload = Buffer.allocUnsafe(FRAME_BYTES);
+    const payload = this.frame;
     let filled = 0;
 
     while (filled < FRAME_BYTES && this.chunks.length > 0) {
@@ -83,7 +89,8 @@ export class PlayoutBuffer {
       }
     }
 
-    if (filled < FRAME_BYTES) payload.fill(MULAW_SILENCE, filled);
+    if (filled < FRAME_BYTES && !(filled === 0 && this.frameSilent)) payload.fill(MULAW_SILENCE, filled);
+    this.frameSilent = filled === 0;
     this.consumed += filled;
     return { payload, startOffset, audioBytes: filled };
   }
