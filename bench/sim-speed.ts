@@ -2,10 +2,10 @@
 // sim run of the bundled scenario, and the run's resident memory as calls
 // finish. Records are summarised as they end and then dropped, as
 // `voice-load run` does. Usage:
-//   node dist/bench/sim-speed.js [repeats] [concurrency] [max turns] [rss sample every N calls]
-// The bundled scenario has 5 rows, so 2000 repeats are 10,000 calls.
-// TODO: the target is 1,000 call-seconds per wall-second per core; long runs
-// reach about 800 (bench/README.md lists where the time goes).
+//   node [--expose-gc] dist/bench/sim-speed.js [repeats] [concurrency] [max turns] [sample every N calls]
+// The bundled scenario has 5 rows, so 2000 repeats are 10,000 calls. With
+// --expose-gc, each sample also runs a full garbage collection and records
+// the heap still in use, which is what finished calls would leave behind.
 import { SummaryBuilder } from '../analysis/index.js';
 import { loadPreparedAudio, loadVad } from '../audio/index.js';
 import { runSimulation } from '../cli/simulation.js';
@@ -28,6 +28,8 @@ const startedAt = wall.now();
 const cpuBefore = process.cpuUsage();
 let peakRss = process.memoryUsage().rss;
 const rssSamples: number[] = [];
+const heapSamples: number[] = [];
+const collectGarbage = (globalThis as { gc?: () => void }).gc;
 let callMs = 0;
 let calls = 0;
 await runSimulation({
@@ -42,7 +44,13 @@ await runSimulation({
     if (calls % 50 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
     if (calls % sampleEvery === 0) {
       rssSamples.push(Math.round(process.memoryUsage().rss / 1048576));
-      process.stderr.write(`${calls} calls, ${Math.round(wall.now() - startedAt) / 1000} s, rss ${rssSamples.at(-1)} MB\n`);
+      let heap = '';
+      if (collectGarbage !== undefined) {
+        collectGarbage();
+        heapSamples.push(Math.round(process.memoryUsage().heapUsed / 104857.6) / 10);
+        heap = `, heap after GC ${heapSamples.at(-1)} MB`;
+      }
+      process.stderr.write(`${calls} calls, ${Math.round(wall.now() - startedAt) / 1000} s, rss ${rssSamples.at(-1)} MB${heap}\n`);
     }
   },
 });
@@ -64,4 +72,5 @@ console.log(JSON.stringify({
   call_s_per_cpu_s: Math.round(callMs / cpuMs),
   peak_rss_mb: Math.round(peakRss / 1048576),
   [`rss_mb_every_${sampleEvery}_calls`]: rssSamples,
+  ...(collectGarbage === undefined ? {} : { [`heap_mb_after_gc_every_${sampleEvery}_calls`]: heapSamples }),
 }));

@@ -437,7 +437,7 @@ export class VirtualClock implements Clock {
   }
 
   /**
-   * The timer that runs next, without removing it. Instant timers are all
+   * Returns the timer that runs next, without removing it. Instant timers are all
    * due now, so the other heap's top runs first only when it is due now
    * too and wins on tie key, then on id.
    */

@@ -11,11 +11,14 @@ import type { Scenario } from './scenario.js';
  * any window stays within one of the rate's.
  */
 export function arrivalTimesMs(count: number, arrivalRate: number, rampUpMs: number, seed: string): number[] {
+  return [...arrivalTimes(count, arrivalRate, rampUpMs, seed)];
+}
+
+/** Yields the times of `arrivalTimesMs` one at a time, so a long run keeps no array of every dial time. */
+export function* arrivalTimes(count: number, arrivalRate: number, rampUpMs: number, seed: string): Generator<number> {
   const random = seedrandom(`${seed}:arrivals`);
   const ratePerMs = arrivalRate / 1000;
-  const times: number[] = [];
-  for (let index = 0; index < count; index++) times.push(timeOfArrival(index + random(), ratePerMs, rampUpMs));
-  return times;
+  for (let index = 0; index < count; index++) yield timeOfArrival(index + random(), ratePerMs, rampUpMs);
 }
 
 /** Inverse of the expected arrivals by time t: rate * t^2 / (2 * ramp) during the ramp, linear after it. */

@@ -5,11 +5,21 @@ import type { CallPlan, Utterance } from './call.js';
 import { GENERIC_FOLLOW_UPS } from './follow-ups.js';
 import { WAV_UTTERANCE_PREFIX, type Scenario, type ScenarioRow } from './scenario.js';
 
-/** The calls of a run, in dial order, with the pause before each dial. */
+/** One call of a run and the pause before dialling it. */
+export interface PlannedDial {
+  call: CallPlan;
+  /** Wait after the previous dial in ms, 0 for the first call. */
+  gapMs: number;
+}
+
+/**
+ * The calls of a run in dial order. `dials()` builds each call only when
+ * the run reaches it, so a long run keeps no plan of a call that has ended
+ * or is still to come.
+ */
 export interface RunPlan {
-  calls: CallPlan[];
-  /** dialGapsMs[i] is the wait before dialling calls[i]; dialGapsMs[0] is 0. */
-  dialGapsMs: number[];
+  count: number;
+  dials(): Generator<PlannedDial>;
 }
 
 /** Returns the audio library key of an utterance: its text, or the `wav:` key of its file. */
@@ -35,21 +45,29 @@ export function turnTexts(row: ScenarioRow, maxTurns: number): string[] {
  * so its gaps and frame phase do not depend on the other calls.
  */
 export function buildRunPlan(scenario: Scenario, audio: AudioLibrary, callIdPrefix = 'call'): RunPlan {
-  const calls: CallPlan[] = [];
-  const width = String(scenario.rows.length * scenario.repeats).length;
-  for (let repeat = 1; repeat <= scenario.repeats; repeat++) {
-    scenario.rows.forEach((row, rowIndex) => {
-      const callId = `${callIdPrefix}-${String(calls.length + 1).padStart(Math.max(4, width), '0')}`;
-      calls.push(planCall(scenario, audio, row, rowIndex, repeat, callId));
-    });
+  // Every clip is looked up now, so a missing one fails the run before its first dial.
+  for (const row of scenario.rows) {
+    for (const text of turnTexts(row, scenario.maxTurns)) audio.get('caller', clipKey(text, scenario.baseDir));
   }
 
-  const dialRandom = seedrandom(`${scenario.seed}:dials`);
-  const dialGapsMs = calls.map((_, index) => {
-    const jitter = scenario.dialJitter * (2 * dialRandom() - 1);
-    return index === 0 ? 0 : scenario.dialIntervalMs * (1 + jitter);
-  });
-  return { calls, dialGapsMs };
+  const count = scenario.rows.length * scenario.repeats;
+  const width = Math.max(4, String(count).length);
+  return {
+    count,
+    *dials() {
+      const dialRandom = seedrandom(`${scenario.seed}:dials`);
+      let index = 0;
+      for (let repeat = 1; repeat <= scenario.repeats; repeat++) {
+        for (const [rowIndex, row] of scenario.rows.entries()) {
+          const callId = `${callIdPrefix}-${String(index + 1).padStart(width, '0')}`;
+          const jitter = scenario.dialJitter * (2 * dialRandom() - 1);
+          const gapMs = index === 0 ? 0 : scenario.dialIntervalMs * (1 + jitter);
+          yield { call: planCall(scenario, audio, row, rowIndex, repeat, callId), gapMs };
+          index++;
+        }
+      }
+    },
+  };
 }
 
 function planCall(scenario: Scenario, audio: AudioLibrary, row: ScenarioRow, rowIndex: number, repeat: number, callId: string): CallPlan {

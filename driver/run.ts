@@ -6,8 +6,8 @@ import { startEventLoopMonitor, type Clock, type Link } from '../core/index.js';
 import type { AudioLibrary, VadFactory } from '../audio/index.js';
 import { notStartedRecord, startCall, type ActiveCall, type CallContext, type CallPlan } from './call.js';
 import { GeneratorMeter, type GeneratorStats } from './generator.js';
-import { arrivalTimesMs, pacedByRate, REDIALLABLE_FAILURES } from './pacing.js';
-import { buildRunPlan } from './plan.js';
+import { arrivalTimes, pacedByRate, REDIALLABLE_FAILURES } from './pacing.js';
+import { buildRunPlan, type PlannedDial } from './plan.js';
 import type { CallRecord } from './record.js';
 import type { RecordingStore } from './recorder.js';
 import type { Scenario } from './scenario.js';
@@ -99,8 +99,8 @@ export class LoadRun extends EventEmitter {
     this.runStartedAt = clock.now();
     this.limit = pLimit(scenario.maxParallel);
 
-    if (pacedByRate(scenario)) await this.dialAtRate(plan.calls, arrivalTimesMs(plan.calls.length, scenario.arrivalRate, scenario.rampUpMs, scenario.seed));
-    else await this.dialWithGaps(plan.calls, plan.dialGapsMs);
+    if (pacedByRate(scenario)) await this.dialAtRate(plan.dials(), arrivalTimes(plan.count, scenario.arrivalRate, scenario.rampUpMs, scenario.seed));
+    else await this.dialWithGaps(plan.dials());
     while (this.calls.size > 0) await Promise.all(this.calls);
 
     const eventLoop = monitor?.stop();
@@ -110,37 +110,38 @@ export class LoadRun extends EventEmitter {
     };
   }
 
-  /** Dials `dialGapsMs` apart, waiting for a free slot when `maxParallel` calls are active. */
-  private async dialWithGaps(calls: CallPlan[], gapsMs: number[]): Promise<void> {
+  /** Dials each call its gap after the previous one, waiting for a free slot when `maxParallel` calls are active. */
+  private async dialWithGaps(dials: Iterable<PlannedDial>): Promise<void> {
     const { clock, scenario } = this.options;
-    for (let index = 0; index < calls.length && !this.stopped; index++) {
-      const gap = gapsMs[index]!;
-      if (gap > 0) await clock.sleep(gap);
+    for (const { call, gapMs } of dials) {
+      if (this.stopped) break;
+      if (gapMs > 0) await clock.sleep(gapMs);
       // Waiting here for a free slot, rather than queueing in p-limit, keeps
       // dials spaced when a slot frees instead of releasing a burst.
       while (this.progress.active >= scenario.maxParallel && !this.stopped) {
         await new Promise<void>((resolve) => (this.wakeDialer = resolve));
       }
       if (this.stopped) break;
-      this.launch(calls[index]!);
+      this.launch(call);
     }
   }
 
   /** Dials at the scheduled times; a call due while `maxParallel` calls are active is recorded as not started. */
-  private async dialAtRate(calls: CallPlan[], timesMs: number[]): Promise<void> {
+  private async dialAtRate(dials: Iterable<PlannedDial>, timesMs: Iterator<number>): Promise<void> {
     const { clock, scenario } = this.options;
-    for (let index = 0; index < calls.length && !this.stopped; index++) {
-      const dueAt = this.runStartedAt + timesMs[index]!;
+    for (const { call } of dials) {
+      if (this.stopped) break;
+      const dueAt = this.runStartedAt + (timesMs.next().value as number);
       const wait = dueAt - clock.now();
       if (wait > 0) await clock.sleep(wait);
       if (this.stopped) break;
       if (this.progress.active >= scenario.maxParallel) {
         this.progress.dialled++;
         this.progress.active++;
-        this.finish(notStartedRecord(this.callContextBase(), calls[index]!, clock.now(), 'driver_cap'));
+        this.finish(notStartedRecord(this.callContextBase(), call, clock.now(), 'driver_cap'));
         continue;
       }
-      this.launch(calls[index]!);
+      this.launch(call);
     }
   }
 

@@ -18,8 +18,8 @@ type Fields = Record<string, unknown>;
  * A media message exactly as the switch writes it: its keys in its order,
  * no whitespace, and strings with nothing JSON would escape. For such a
  * message the captures are the values `JSON.parse` would give (stream id,
- * chunk, payload), at about a third of its cost. Any other text, however
- * small the difference, goes through `JSON.parse`.
+ * chunk, payload), in about 40% of its time on a 380-byte message. Any
+ * other text, however small the difference, goes through `JSON.parse`.
  */
 export const SWITCH_MEDIA =
   /^\{"event":"media","sequenceNumber":"\d+","streamSid":"([^"\\\u0000-\u001f]*)","media":\{"track":"inbound","chunk":"(\d+)","timestamp":"\d+","payload":"([A-Za-z0-9+/=]*)"\}\}$/;

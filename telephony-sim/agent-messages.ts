@@ -71,12 +71,12 @@ function parseDtmf(message: Record<string, unknown>): AgentMessage {
 
 /**
  * Decodes standard base64 with padding, or returns undefined when `text`
- * is not exactly that. Node's decoder skips characters outside the
- * alphabet and stops at the first `=`, so a decoded length short of what
- * the text's length promises reveals them; it also takes the URL-safe
- * `-` and `_`, which are refused first. This is as strict as the pattern
- * /^[A-Za-z0-9+/]*={0,2}$/ on a length that is a multiple of 4, and about
- * twice as fast on a frame's payload.
+ * is not exactly that. Node 20's decoder skips characters outside the
+ * alphabet and stops at the first `=`, so such characters leave the decoded
+ * length short of what the text's length implies. The decoder also takes
+ * the URL-safe `-` and `_`, so those are rejected first. This is as strict
+ * as the pattern /^[A-Za-z0-9+/]*={0,2}$/ on a length that is a multiple
+ * of 4, and about twice as fast on a frame's payload.
  */
 function decodeBase64(text: string): Buffer | undefined {
   if (text.length % 4 !== 0 || text.includes('-') || text.includes('_')) return undefined;

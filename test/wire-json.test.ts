@@ -62,8 +62,8 @@ t.test('agent media takes only standard padded base64', async (t) => {
     t.equal(parsed.kind, 'media', `${text} accepted`);
     if (parsed.kind === 'media') t.same([...parsed.audio], bytes, `${text} decoded`);
   }
-  const refused = ['QUJ', 'QU-D', 'QU_D', 'QU D', 'QUJ\n', 'QQ==QUFB', 'Q===', '====', 'QUJ\u00e9', 'QUJD\u0000AAA', '=QUJ', 'QUJDR==='];
-  for (const text of refused) t.same(media(text), { kind: 'invalid', warning: 'invalid_base64' }, `${JSON.stringify(text)} refused`);
+  const rejected = ['QUJ', 'QU-D', 'QU_D', 'QU D', 'QUJ\n', 'QQ==QUFB', 'Q===', '====', 'QUJ\u00e9', 'QUJD\u0000AAA', '=QUJ', 'QUJDR==='];
+  for (const text of rejected) t.same(media(text), { kind: 'invalid', warning: 'invalid_base64' }, `${JSON.stringify(text)} rejected`);
   t.same(media(''), { kind: 'invalid', warning: 'empty_payload' }, 'empty payload');
 });
 
