@@ -83,6 +83,28 @@ t.test('ties run in seeded order', async (t) => {
   t.notSame(first, creationOrder, 'not creation order');
 });
 
+t.test('zero-delay timer takes its seeded place among due timers', async (t) => {
+  // A and B are set with a delay and fall due at 10 ms. Whichever runs
+  // first sets Z with no delay, due at the same instant as the other. The
+  // tie key alone decides whether Z runs before it, so across seeds both
+  // orders must occur.
+  const orders = new Set<string>();
+  for (let seed = 0; seed < 40; seed++) {
+    const clock = new VirtualClock({ seed });
+    const ran: string[] = [];
+    const run = (name: string) => () => {
+      if (ran.length === 0) clock.setTimer(() => ran.push('Z'), 0);
+      ran.push(name);
+    };
+    clock.setTimer(run('A'), 10);
+    clock.setTimer(run('B'), 10);
+    await clock.run();
+    t.equal(ran.length, 3, `seed ${seed}: every timer ran`);
+    orders.add(ran[1] === 'Z' ? 'zero-delay first' : 'earlier timer first');
+  }
+  t.same([...orders].sort(), ['earlier timer first', 'zero-delay first'], 'both orders occur');
+});
+
 t.test('cleared timer does not run', async (t) => {
   const clock = new VirtualClock();
   const ran: string[] = [];
